@@ -1,0 +1,45 @@
+// A model choice with its hyperparameters, as one value: what `reco tune` writes,
+// what `--params FILE` reads, and what builds a Recommender.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "reco/als.h"
+#include "reco/bpr.h"
+#include "reco/dataset.h"
+#include "reco/item_knn.h"
+#include "reco/recommender.h"
+
+namespace reco {
+
+struct ModelConfig {
+  std::string model = "als";                // als | bpr | knn | pop
+  Weighting weighting = Weighting::Binary;  // how events become matrix values
+  AlsParams als;
+  BprParams bpr;
+  ItemKnnParams knn;
+};
+
+// The model names make_model accepts, for help texts and errors.
+const char* model_names();
+
+// Throws ParamError("model", ...) for an unknown name.
+void check_model_name(const std::string& model);
+
+Weighting parse_weighting(const std::string& name);  // "binary" | "raw"
+std::string weighting_name(Weighting w);
+
+// {"model": "als", "weighting": "binary", "params": {...}} with only the chosen
+// model's parameters (thread counts are a property of the machine and are left out).
+nlohmann::json to_json(const ModelConfig& config);
+
+// Reads what to_json writes. Parameters not present keep the values of `base`; an unknown
+// key or a value of the wrong type is an error naming `source` and the key.
+ModelConfig model_config_from_json(const nlohmann::json& j, const std::string& source, const ModelConfig& base = {});
+
+std::unique_ptr<Recommender> make_model(const ModelConfig& config);
+
+}  // namespace reco

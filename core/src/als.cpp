@@ -1,0 +1,147 @@
+#include "reco/als.h"
+
+#include <cmath>
+#include <string>
+
+#include "reco/error.h"
+#include "reco/parallel.h"
+#include "reco/random.h"
+
+namespace reco {
+namespace {
+
+using RowVector = Eigen::Map<const Eigen::VectorXf>;
+
+Eigen::MatrixXf gram(const FactorMatrix& m) {
+  Eigen::MatrixXf g = Eigen::MatrixXf::Zero(m.cols(), m.cols());
+  g.selfadjointView<Eigen::Lower>().rankUpdate(m.transpose());
+  return g.selfadjointView<Eigen::Lower>();
+}
+
+// Solves for every row of `target` given the fixed factors `other`:
+//   (G + sum_j (c_j - 1) y_j y_j' ) x = sum_j c_j y_j,  G = Y'Y + reg I,
+// by `steps` conjugate-gradient iterations starting from the current row. CG on a
+// positive definite system never increases the quadratic objective, so neither does
+// the half step.
+void solve_rows(const CsrMatrix& m, const FactorMatrix& other, const AlsParams& p, FactorMatrix& target) {
+  const int f = p.factors;
+  Eigen::MatrixXf g = gram(other);
+  g.diagonal().array() += p.reg;
+  parallel_for(m.rows, p.threads, [&](int begin, int end) {
+    Eigen::VectorXf r(f), dir(f), ad(f);
+    for (int row = begin; row < end; ++row) {
+      Eigen::Map<Eigen::VectorXf> x(target.row(row).data(), f);
+      const std::int64_t b = m.row_begin(row), e = m.row_end(row);
+      // Residual r = b - A x.
+      r.noalias() = -(g * x);
+      for (std::int64_t k = b; k < e; ++k) {
+        const RowVector y(other.row(m.indices[k]).data(), f);
+        const float c = 1.0f + p.alpha * m.values[k];
+        r += (c - (c - 1.0f) * y.dot(x)) * y;
+      }
+      dir = r;
+      float rs_old = r.squaredNorm();
+      for (int step = 0; step < p.cg_steps; ++step) {
+        if (rs_old < 1e-20f) break;
+        ad.noalias() = g * dir;
+        for (std::int64_t k = b; k < e; ++k) {
+          const RowVector y(other.row(m.indices[k]).data(), f);
+          ad += (p.alpha * m.values[k] * y.dot(dir)) * y;
+        }
+        const float step_size = rs_old / dir.dot(ad);
+        x += step_size * dir;
+        r -= step_size * ad;
+        const float rs_new = r.squaredNorm();
+        dir = r + (rs_new / rs_old) * dir;
+        rs_old = rs_new;
+      }
+    }
+  });
+}
+
+void random_factors(FactorMatrix& m, Rng& rng) {
+  // Small values keep the first solves well inside the region where CG converges fast;
+  // scaling by 1/sqrt(f) keeps initial scores O(0.01) for any f.
+  const double scale = 0.1 / std::sqrt(static_cast<double>(m.cols()));
+  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<float>(rng.normal() * scale);
+}
+
+}  // namespace
+
+void AlsParams::validate() const {
+  if (factors < 1 || factors > 4096) throw ParamError("factors", "must be in [1, 4096], got " + std::to_string(factors));
+  if (iterations < 0) throw ParamError("iters", "must be >= 0, got " + std::to_string(iterations));
+  if (!(reg >= 0.0f) || !std::isfinite(reg)) throw ParamError("reg", "must be a finite number >= 0");
+  if (!(alpha >= 0.0f) || !std::isfinite(alpha)) throw ParamError("alpha", "must be a finite number >= 0");
+  if (cg_steps < 1) throw ParamError("cg-steps", "must be >= 1, got " + std::to_string(cg_steps));
+  if (threads < 1) throw ParamError("threads", "must be >= 1, got " + std::to_string(threads));
+}
+
+Als::Als(AlsParams params) : params_(params) { params_.validate(); }
+
+void Als::fit(const Interactions& train, const ProgressFn& progress) {
+  const int f = params_.factors;
+  Rng rng(params_.seed);
+  users_.resize(train.n_users(), f);
+  items_.resize(train.n_items(), f);
+  random_factors(users_, rng);
+  random_factors(items_, rng);
+  loss_history_.clear();
+  // Items first, then users, so that the final user factors are solved against the
+  // final item factors: exactly what fold_in reproduces for a user's own history.
+  for (int it = 0; it < params_.iterations; ++it) {
+    solve_rows(train.item_users, users_, params_, items_);
+    solve_rows(train.user_items, items_, params_, users_);
+    if (params_.track_loss) loss_history_.push_back(loss(train));
+    if (progress) progress("als", it + 1, params_.iterations);
+  }
+  item_gram_ = gram(items_);
+}
+
+void Als::score_user(std::int32_t user, std::vector<float>& scores) const {
+  if (user < 0 || user >= users_.rows()) throw ParamError("user", "index " + std::to_string(user) + " is not a training user");
+  scores.resize(static_cast<std::size_t>(items_.rows()));
+  Eigen::Map<Eigen::VectorXf> out(scores.data(), items_.rows());
+  out.noalias() = items_ * users_.row(user).transpose();
+}
+
+Eigen::VectorXf Als::fold_in(const std::vector<std::int32_t>& items, const std::vector<float>& values) const {
+  if (items.size() != values.size()) throw ParamError("values", "history has " + std::to_string(items.size()) + " items but " + std::to_string(values.size()) + " values");
+  const int f = params_.factors;
+  Eigen::MatrixXf a = item_gram_;
+  a.diagonal().array() += params_.reg;
+  Eigen::VectorXf b = Eigen::VectorXf::Zero(f);
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    const std::int32_t i = items[k];
+    if (i < 0 || i >= items_.rows()) throw ParamError("item", "index " + std::to_string(i) + " is outside the catalog");
+    if (!std::isfinite(values[k])) throw ParamError("value", "history value for item index " + std::to_string(i) + " is not finite");
+    const RowVector y(items_.row(i).data(), f);
+    const float c = 1.0f + params_.alpha * values[k];
+    a.selfadjointView<Eigen::Lower>().rankUpdate(y, c - 1.0f);
+    b += c * y;
+  }
+  return a.selfadjointView<Eigen::Lower>().ldlt().solve(b);
+}
+
+double Als::loss(const Interactions& train) const {
+  // sum over all pairs of (x.y)^2 is sum_u x_u' (Y'Y) x_u; observed pairs then swap
+  // their s^2 term for c (1 - s)^2.
+  const Eigen::MatrixXd g = gram(items_).cast<double>();
+  double total = 0.0;
+  for (Eigen::Index u = 0; u < users_.rows(); ++u) {
+    const Eigen::VectorXd x = users_.row(u).transpose().cast<double>();
+    total += x.dot(g * x);
+  }
+  const CsrMatrix& m = train.user_items;
+  for (std::int32_t u = 0; u < m.rows; ++u) {
+    for (std::int64_t k = m.row_begin(u); k < m.row_end(u); ++k) {
+      const double s = users_.row(u).cast<double>().dot(items_.row(m.indices[k]).cast<double>());
+      const double c = 1.0 + static_cast<double>(params_.alpha) * m.values[k];
+      total += c * (1.0 - s) * (1.0 - s) - s * s;
+    }
+  }
+  total += params_.reg * (users_.cast<double>().squaredNorm() + items_.cast<double>().squaredNorm());
+  return total;
+}
+
+}  // namespace reco

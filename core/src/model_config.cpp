@@ -1,0 +1,118 @@
+#include "reco/model_config.h"
+
+#include "reco/error.h"
+#include "reco/popularity.h"
+
+namespace reco {
+namespace {
+
+using nlohmann::json;
+
+// Reads j[key] into `out` when present; a wrong type names the file and the key.
+template <typename T>
+void read_field(const json& j, const char* key, T& out, const std::string& source) {
+  const auto it = j.find(key);
+  if (it == j.end()) return;
+  try {
+    out = it->template get<T>();
+  } catch (const json::exception&) {
+    throw DataError(source, 0, std::string("params.") + key, "expected a " + std::string(std::is_integral<T>::value ? "integer" : std::is_floating_point<T>::value ? "number" : "value") + ", found " + it->dump());
+  }
+}
+
+void reject_unknown_keys(const json& params, std::initializer_list<const char*> known, const std::string& source,
+                         const std::string& model) {
+  for (auto it = params.begin(); it != params.end(); ++it) {
+    bool ok = false;
+    for (const char* k : known) ok = ok || it.key() == k;
+    if (!ok) throw DataError(source, 0, "params." + it.key(), "not a parameter of model '" + model + "'");
+  }
+}
+
+}  // namespace
+
+const char* model_names() { return "als, bpr, knn, pop"; }
+
+void check_model_name(const std::string& model) {
+  if (model != "als" && model != "bpr" && model != "knn" && model != "pop")
+    throw ParamError("model", "unknown model '" + model + "'; expected one of " + model_names());
+}
+
+Weighting parse_weighting(const std::string& name) {
+  if (name == "binary") return Weighting::Binary;
+  if (name == "raw") return Weighting::Raw;
+  throw ParamError("weighting", "unknown weighting '" + name + "'; expected binary or raw");
+}
+
+std::string weighting_name(Weighting w) { return w == Weighting::Binary ? "binary" : "raw"; }
+
+json to_json(const ModelConfig& c) {
+  json params = json::object();
+  if (c.model == "als") {
+    params = {{"factors", c.als.factors}, {"iterations", c.als.iterations}, {"reg", c.als.reg},
+              {"alpha", c.als.alpha},     {"cg_steps", c.als.cg_steps},     {"seed", c.als.seed}};
+  } else if (c.model == "bpr") {
+    params = {{"factors", c.bpr.factors}, {"epochs", c.bpr.epochs}, {"learning_rate", c.bpr.learning_rate},
+              {"reg", c.bpr.reg},         {"seed", c.bpr.seed}};
+  } else if (c.model == "knn") {
+    params = {{"neighbours", c.knn.neighbours}, {"shrinkage", c.knn.shrinkage}};
+  }
+  return {{"model", c.model}, {"weighting", weighting_name(c.weighting)}, {"params", params}};
+}
+
+ModelConfig model_config_from_json(const json& j, const std::string& source, const ModelConfig& base) {
+  if (!j.is_object()) throw DataError(source, 0, "", "expected a JSON object with 'model' and 'params'");
+  ModelConfig c = base;
+  const auto model = j.find("model");
+  if (model == j.end() || !model->is_string()) throw DataError(source, 0, "model", "missing or not a string");
+  c.model = model->get<std::string>();
+  try {
+    check_model_name(c.model);
+  } catch (const ParamError& e) {
+    throw DataError(source, 0, "model", e.what());
+  }
+  if (const auto w = j.find("weighting"); w != j.end()) {
+    if (!w->is_string()) throw DataError(source, 0, "weighting", "expected \"binary\" or \"raw\"");
+    try {
+      c.weighting = parse_weighting(w->get<std::string>());
+    } catch (const ParamError& e) {
+      throw DataError(source, 0, "weighting", e.what());
+    }
+  }
+  const auto p = j.find("params");
+  if (p == j.end()) return c;
+  if (!p->is_object()) throw DataError(source, 0, "params", "expected an object");
+  if (c.model == "als") {
+    reject_unknown_keys(*p, {"factors", "iterations", "reg", "alpha", "cg_steps", "seed"}, source, c.model);
+    read_field(*p, "factors", c.als.factors, source);
+    read_field(*p, "iterations", c.als.iterations, source);
+    read_field(*p, "reg", c.als.reg, source);
+    read_field(*p, "alpha", c.als.alpha, source);
+    read_field(*p, "cg_steps", c.als.cg_steps, source);
+    read_field(*p, "seed", c.als.seed, source);
+  } else if (c.model == "bpr") {
+    reject_unknown_keys(*p, {"factors", "epochs", "learning_rate", "reg", "seed"}, source, c.model);
+    read_field(*p, "factors", c.bpr.factors, source);
+    read_field(*p, "epochs", c.bpr.epochs, source);
+    read_field(*p, "learning_rate", c.bpr.learning_rate, source);
+    read_field(*p, "reg", c.bpr.reg, source);
+    read_field(*p, "seed", c.bpr.seed, source);
+  } else if (c.model == "knn") {
+    reject_unknown_keys(*p, {"neighbours", "shrinkage"}, source, c.model);
+    read_field(*p, "neighbours", c.knn.neighbours, source);
+    read_field(*p, "shrinkage", c.knn.shrinkage, source);
+  } else {
+    reject_unknown_keys(*p, {}, source, c.model);
+  }
+  return c;
+}
+
+std::unique_ptr<Recommender> make_model(const ModelConfig& c) {
+  check_model_name(c.model);
+  if (c.model == "als") return std::make_unique<Als>(c.als);
+  if (c.model == "bpr") return std::make_unique<Bpr>(c.bpr);
+  if (c.model == "knn") return std::make_unique<ItemKnn>(c.knn);
+  return std::make_unique<Popularity>();
+}
+
+}  // namespace reco

@@ -1,0 +1,99 @@
+#include "reco/tune.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "reco/error.h"
+#include "reco/random.h"
+
+namespace reco {
+namespace {
+
+double log_uniform(Rng& rng, double lo, double hi) {
+  return std::exp(std::log(lo) + rng.uniform() * (std::log(hi) - std::log(lo)));
+}
+
+template <typename T, std::size_t N>
+T pick(Rng& rng, const T (&choices)[N]) {
+  return choices[rng.below(N)];
+}
+
+}  // namespace
+
+Split validation_split(const Split& outer, double fraction, std::uint64_t seed) {
+  Split v;
+  if (outer.candidates.empty()) {
+    v = holdout_split(outer.train, fraction, seed);
+  } else {
+    v = cold_item_split(outer.train, sample_items(outer.train, fraction, seed));
+  }
+  v.name = outer.name + "/validation";
+  return v;
+}
+
+ModelConfig sample_config(const ModelConfig& base, Rng& rng) {
+  static const int kFactors[] = {16, 32, 64, 128};
+  ModelConfig c = base;
+  if (c.model == "als") {
+    static const int kIters[] = {10, 15, 20};
+    c.als.factors = pick(rng, kFactors);
+    c.als.reg = static_cast<float>(log_uniform(rng, 0.01, 1000.0));
+    c.als.alpha = static_cast<float>(log_uniform(rng, 0.5, 100.0));
+    c.als.iterations = pick(rng, kIters);
+  } else if (c.model == "bpr") {
+    static const int kEpochs[] = {25, 50, 100, 200};
+    c.bpr.factors = pick(rng, kFactors);
+    c.bpr.learning_rate = static_cast<float>(log_uniform(rng, 0.005, 0.2));
+    c.bpr.reg = static_cast<float>(log_uniform(rng, 1e-5, 0.1));
+    c.bpr.epochs = pick(rng, kEpochs);
+  } else if (c.model == "knn") {
+    static const int kNeighbours[] = {10, 20, 50, 100, 200, 400};
+    static const float kShrinkage[] = {0.0f, 1.0f, 5.0f, 10.0f, 25.0f, 50.0f, 100.0f, 200.0f};
+    c.knn.neighbours = pick(rng, kNeighbours);
+    c.knn.shrinkage = pick(rng, kShrinkage);
+  }
+  return c;
+}
+
+std::vector<Trial> random_search(const ModelConfig& base, const std::vector<Split>& outer, std::int32_t n_users,
+                                 std::int32_t n_items, const SearchOptions& options,
+                                 const std::function<void(int, const Trial&)>& on_trial) {
+  if (options.budget < 1) throw ParamError("budget", "must be >= 1, got " + std::to_string(options.budget));
+  if (outer.empty()) throw ParamError("split", "no split to carve validation data from");
+  std::vector<Split> validations;
+  for (std::size_t s = 0; s < outer.size(); ++s)
+    validations.push_back(validation_split(outer[s], options.validation_fraction, options.seed + s));
+
+  Rng rng(options.seed);
+  const int budget = base.model == "pop" ? 1 : options.budget;
+  std::vector<Trial> trials;
+  for (int t = 0; t < budget; ++t) {
+    Trial trial;
+    trial.config = t == 0 ? base : sample_config(base, rng);
+    UserMetrics sum;
+    for (const Split& v : validations) {
+      auto model = make_model(trial.config);
+      const SplitResult r = evaluate_split(*model, v, n_users, n_items, options.eval);
+      sum.precision += r.mean.precision;
+      sum.recall += r.mean.recall;
+      sum.ndcg += r.mean.ndcg;
+      sum.map += r.mean.map;
+      trial.seconds += r.fit_seconds + r.recommend_seconds;
+    }
+    const double n = static_cast<double>(validations.size());
+    trial.mean = {sum.precision / n, sum.recall / n, sum.ndcg / n, sum.map / n};
+    trials.push_back(trial);
+    if (on_trial) on_trial(t, trials.back());
+  }
+  return trials;
+}
+
+const Trial& best_trial(const std::vector<Trial>& trials) {
+  if (trials.empty()) throw std::logic_error("best_trial: no trials");
+  std::size_t best = 0;
+  for (std::size_t t = 1; t < trials.size(); ++t)
+    if (trials[t].mean.ndcg > trials[best].mean.ndcg) best = t;
+  return trials[best];
+}
+
+}  // namespace reco

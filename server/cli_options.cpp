@@ -1,0 +1,77 @@
+#include "cli_options.h"
+
+#include <fstream>
+
+#include "reco/error.h"
+
+namespace reco::cli {
+
+void add_data_options(CLI::App& app, DataOptions& d) {
+  app.add_option("--data", d.data, "Data set folder (or CSV file for --format csv)")->required();
+  app.add_option("--format", d.format, "ml100k | mllatest | ml1m | csv")->required();
+  app.add_option("--split", d.split,
+                 "folds:u1,u2,... | holdout:FRACTION:SEED | leave-last:N | cold:FRACTION:SEED | cold-items:FILE")
+      ->required();
+  app.add_option("--k", d.k, "Cut-off K of the ranking metrics")->check(CLI::Range(1, 1000));
+}
+
+void add_model_flags(CLI::App& app, ModelFlags& m) {
+  app.add_option("--model", m.model, std::string("Model: ") + model_names());
+  app.add_option("--params", m.params_file, "JSON written by `reco tune`; explicit flags override it");
+  app.add_option("--weighting", m.weighting, "binary (every event a positive) | raw (event weights)");
+  app.add_option("--factors", m.factors, "ALS/BPR latent dimension");
+  app.add_option("--iters", m.iters, "ALS iterations");
+  app.add_option("--reg", m.reg, "ALS/BPR L2 regularisation");
+  app.add_option("--alpha", m.alpha, "ALS confidence slope (c = 1 + alpha * r)");
+  app.add_option("--cg-steps", m.cg_steps, "ALS conjugate-gradient steps per solve");
+  app.add_option("--threads", m.threads, "ALS threads (results do not depend on it)");
+  app.add_option("--seed", m.seed, "Random seed of the model");
+  app.add_option("--epochs", m.epochs, "BPR epochs");
+  app.add_option("--lr", m.lr, "BPR learning rate");
+  app.add_option("--neighbours", m.neighbours, "Item-kNN neighbours kept per item");
+  app.add_option("--shrinkage", m.shrinkage, "Item-kNN similarity shrinkage");
+}
+
+ModelConfig resolve_model(const ModelFlags& f) {
+  ModelConfig c;
+  if (!f.params_file.empty()) {
+    std::ifstream in(f.params_file);
+    if (!in) throw DataError(f.params_file, 0, "", "cannot open the parameters file");
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw DataError(f.params_file, 0, "", std::string("not valid JSON: ") + e.what());
+    }
+    c = model_config_from_json(j, f.params_file);
+    if (!f.model.empty() && f.model != c.model)
+      throw ParamError("model", "--model " + f.model + " contradicts " + f.params_file + ", which holds parameters of '" + c.model + "'");
+  }
+  if (!f.model.empty()) c.model = f.model;
+  check_model_name(c.model);
+  if (!f.weighting.empty()) c.weighting = parse_weighting(f.weighting);
+  if (f.factors) c.als.factors = c.bpr.factors = *f.factors;
+  if (f.iters) c.als.iterations = *f.iters;
+  if (f.reg) c.als.reg = c.bpr.reg = *f.reg;
+  if (f.alpha) c.als.alpha = *f.alpha;
+  if (f.cg_steps) c.als.cg_steps = *f.cg_steps;
+  if (f.threads) c.als.threads = *f.threads;
+  if (f.seed) c.als.seed = c.bpr.seed = *f.seed;
+  if (f.epochs) c.bpr.epochs = *f.epochs;
+  if (f.lr) c.bpr.learning_rate = *f.lr;
+  if (f.neighbours) c.knn.neighbours = *f.neighbours;
+  if (f.shrinkage) c.knn.shrinkage = *f.shrinkage;
+  make_model(c);  // validates the parameters now, before any data is loaded
+  return c;
+}
+
+LoadedData load_data(const DataOptions& d) {
+  LoadedData out;
+  out.format = parse_format(d.format);
+  out.spec = parse_split(d.split);
+  out.dataset = load_dataset(d.data, out.format);
+  out.splits = make_splits(out.spec, out.dataset, d.data, out.format);
+  return out;
+}
+
+}  // namespace reco::cli

@@ -1,0 +1,120 @@
+// `reco eval`: fit a model on each split's training side and report ranking metrics.
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "cli_options.h"
+#include "commands.h"
+#include "progress.h"
+#include "reco/error.h"
+#include "reco/evaluate.h"
+
+namespace reco::cli {
+namespace {
+
+struct EvalArgs {
+  DataOptions data;
+  ModelFlags flags;
+  std::string json_file;
+  bool quiet = false;
+};
+
+nlohmann::json metrics_json(const UserMetrics& m, double coverage, int k) {
+  const std::string at = "@" + std::to_string(k);
+  return {{"precision" + at, m.precision}, {"recall" + at, m.recall}, {"ndcg" + at, m.ndcg},
+          {"map" + at, m.map},             {"coverage" + at, coverage}};
+}
+
+void print_row(const char* name, int users, const UserMetrics& m, double coverage, double fit_s, double rec_s) {
+  std::printf("%-12s %6d %9.4f %9.4f %9.4f %9.4f %9.4f %8.3f %8.3f\n", name, users, m.precision, m.recall, m.ndcg,
+              m.map, coverage, fit_s, rec_s);
+}
+
+int run_eval(const EvalArgs& a) {
+  const ModelConfig config = resolve_model(a.flags);
+  Progress progress(!a.quiet);
+  progress.note("loading " + a.data.data + " (" + a.data.format + ")");
+  LoadedData data = load_data(a.data);
+  EvalOptions options;
+  options.k = a.data.k;
+  options.weighting = config.weighting;
+
+  std::vector<SplitResult> results;
+  for (const Split& split : data.splits) {
+    auto model = make_model(config);
+    progress.note(split.name + ": " + std::to_string(split.train.size()) + " training and " +
+                  std::to_string(split.test.size()) + " test events");
+    results.push_back(evaluate_split(*model, split, data.dataset.users.size(), data.dataset.items.size(), options,
+                                     progress.callback(split.name)));
+  }
+
+  UserMetrics mean;
+  double coverage = 0, fit_s = 0, rec_s = 0;
+  int users = 0;
+  for (const auto& r : results) {
+    mean.precision += r.mean.precision;
+    mean.recall += r.mean.recall;
+    mean.ndcg += r.mean.ndcg;
+    mean.map += r.mean.map;
+    coverage += r.coverage;
+    fit_s += r.fit_seconds;
+    rec_s += r.recommend_seconds;
+    users += r.users;
+  }
+  const double n = static_cast<double>(results.size());
+  mean = {mean.precision / n, mean.recall / n, mean.ndcg / n, mean.map / n};
+  coverage /= n;
+
+  const int k = a.data.k;
+  std::printf("model %s (%s), split %s, K=%d; training items excluded, every test event relevant\n",
+              config.model.c_str(), to_json(config)["params"].dump().c_str(), data.spec.text.c_str(), k);
+  std::printf("%-12s %6s %9s %9s %9s %9s %9s %8s %8s\n", "split", "users", ("P@" + std::to_string(k)).c_str(),
+              ("R@" + std::to_string(k)).c_str(), ("NDCG@" + std::to_string(k)).c_str(),
+              ("MAP@" + std::to_string(k)).c_str(), ("Cov@" + std::to_string(k)).c_str(), "fit s", "rec s");
+  for (const auto& r : results)
+    print_row(r.name.c_str(), r.users, r.mean, r.coverage, r.fit_seconds, r.recommend_seconds);
+  if (results.size() > 1) print_row("mean", users, mean, coverage, fit_s / n, rec_s / n);
+
+  if (!a.json_file.empty()) {
+    nlohmann::json folds = nlohmann::json::array();
+    for (const auto& r : results) {
+      auto f = metrics_json(r.mean, r.coverage, k);
+      f["name"] = r.name;
+      f["users"] = r.users;
+      f["candidates"] = r.candidates;
+      f["fit_seconds"] = r.fit_seconds;
+      f["recommend_seconds"] = r.recommend_seconds;
+      folds.push_back(f);
+    }
+    const auto cfg = to_json(config);
+    nlohmann::json out = {{"model", config.model},
+                          {"params", cfg["params"]},
+                          {"weighting", cfg["weighting"]},
+                          {"data", a.data.data},
+                          {"format", format_name(data.format)},
+                          {"split", data.spec.text},
+                          {"k", k},
+                          {"mean", metrics_json(mean, coverage, k)},
+                          {"folds", folds},
+                          {"fit_seconds", fit_s / n},
+                          {"recommend_seconds", rec_s / n}};
+    std::ofstream file(a.json_file);
+    if (!file) throw ParamError("json", "cannot write '" + a.json_file + "'");
+    file << out.dump(2) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+Action add_eval_command(CLI::App& app) {
+  auto args = std::make_shared<EvalArgs>();
+  CLI::App* cmd = app.add_subcommand("eval", "Train on each split's training side and report ranking metrics");
+  add_data_options(*cmd, args->data);
+  add_model_flags(*cmd, args->flags);
+  cmd->add_option("--json", args->json_file, "Also write the results as JSON to this file");
+  cmd->add_flag("--quiet", args->quiet, "No progress on stderr");
+  return [cmd, args]() { return cmd->parsed() ? run_eval(*args) : -1; };
+}
+
+}  // namespace reco::cli
