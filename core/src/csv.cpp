@@ -7,6 +7,18 @@
 #include "reco/error.h"
 
 namespace reco {
+namespace {
+
+// A byte for a message: 'c' when printable ASCII, else its value, so that the message
+// stays valid UTF-8 whatever the input holds.
+std::string describe_byte(char c) {
+  const auto b = static_cast<unsigned char>(c);
+  if (b >= 0x20 && b < 0x7F) return "'" + std::string(1, c) + "'";
+  static const char kHex[] = "0123456789ABCDEF";
+  return std::string("byte 0x") + kHex[b >> 4] + kHex[b & 15];
+}
+
+}  // namespace
 
 CsvReader::CsvReader(std::string_view text, std::string file, CsvDialect dialect)
     : text_(text), file_(std::move(file)), dialect_(std::move(dialect)) {
@@ -79,8 +91,8 @@ void CsvReader::read_field() {
       pos_ == n || text_[pos_] == '\n' || (text_[pos_] == '\r' && (pos_ + 1 == n || text_[pos_ + 1] == '\n'));
   if (!at_line_end && !at_separator())
     throw DataError(file_, line_, field_name(spans_.size() - 1),
-                    "expected a separator or the end of the line after the closing quote, found '" +
-                        std::string(1, text_[pos_]) + "' (a quote inside a quoted field is written \"\")");
+                    "expected a separator or the end of the line after the closing quote, found " +
+                        describe_byte(text_[pos_]) + " (a quote inside a quoted field is written \"\")");
 }
 
 bool CsvReader::next(std::vector<std::string_view>& fields) {

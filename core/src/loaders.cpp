@@ -160,8 +160,12 @@ class Table {
     width_ = fields_.size();
     std::vector<std::string> names;
     std::vector<int> index(spec.names.size(), -1);
-    std::string expected;
-    for (std::string_view n : spec.names) expected += (expected.empty() ? "" : ", ") + std::string(n);
+    std::string expected, optional;
+    for (std::size_t i = 0; i < spec.names.size(); ++i) {
+      std::string& list = i < spec.required ? expected : optional;
+      list += (list.empty() ? "" : ", ") + std::string(spec.names[i]);
+    }
+    if (!optional.empty()) expected += " (optional: " + optional + ")";
     for (std::size_t col = 0; col < fields_.size(); ++col) {
       const std::string name(trim(text(col)));
       names.push_back(name);

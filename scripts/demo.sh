@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The main job end to end: install, build, train ALS on MovieLens 100K with the shipped
+# defaults, and print the evaluation over the five official folds; then the same for
+# ml-latest-small on a seeded 80/20 per-user holdout.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+bash scripts/setup.sh
+RECO_DATA_DIR="$(bash scripts/data.sh)"
+export RECO_DATA_DIR
+bash scripts/build.sh
+
+reco=build/native/server/reco
+$reco eval --data "$RECO_DATA_DIR/ml-100k" --format ml100k --split folds:u1,u2,u3,u4,u5 \
+  --params models/params/ml100k-als.json --threads 2
+$reco eval --data "$RECO_DATA_DIR/ml-latest-small" --format mllatest --split holdout:0.2:1 \
+  --params models/params/mllatest-als.json --threads 2

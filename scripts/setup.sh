@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build and the tests need (idempotent; skips apt when
+# everything is present). Node 20 and npm come with the base image: Debian's npm
+# conflicts with it, so it is never installed here.
+set -euo pipefail
+
+PACKAGES=(cmake g++ ninja-build pkg-config libeigen3-dev libhnswlib-dev nlohmann-json3-dev catch2
+          libcli11-dev emscripten curl unzip)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v node >/dev/null || { echo "setup: node (20+) is required and not on PATH" >&2; exit 1; }

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, finds or downloads MovieLens, builds native
+# and WebAssembly, runs the core's unit tests in both, then the command-line tests.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+bash scripts/setup.sh
+RECO_DATA_DIR="$(bash scripts/data.sh)"
+export RECO_DATA_DIR
+echo "test: MovieLens from $RECO_DATA_DIR"
+
+bash scripts/build.sh --wasm
+
+echo "== native: unit and command-line tests"
+ctest --test-dir build/native --output-on-failure
+echo "== WebAssembly (Node): unit tests"
+ctest --test-dir build/wasm --output-on-failure

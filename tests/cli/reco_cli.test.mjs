@@ -1,0 +1,124 @@
+// End-to-end tests of the `reco` command line: exit codes, messages, tables and JSON.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const bin = process.env.RECO_BIN;
+const data = process.env.RECO_DATA_DIR;
+const src = process.env.RECO_SOURCE_DIR;
+const ml100k = join(data, 'ml-100k');
+const mllatest = join(data, 'ml-latest-small');
+const tmp = mkdtempSync(join(tmpdir(), 'reco-cli-'));
+
+function reco(...args) {
+  const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 600_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function evalJson(name, ...args) {
+  const file = join(tmp, `${name}.json`);
+  const r = reco('eval', '--quiet', '--json', file, ...args);
+  assert.equal(r.code, 0, r.err);
+  return { ...r, json: JSON.parse(readFileSync(file, 'utf8')) };
+}
+
+test('eval writes the documented JSON and a table', () => {
+  const r = evalJson('als-u1', '--data', ml100k, '--format', 'ml100k', '--split', 'folds:u1', '--model', 'als',
+    '--factors', '16', '--iters', '5', '--reg', '50');
+  const j = r.json;
+  assert.equal(j.model, 'als');
+  assert.equal(j.split, 'folds:u1');
+  assert.equal(j.k, 10);
+  for (const key of ['precision@10', 'recall@10', 'ndcg@10', 'map@10', 'coverage@10']) {
+    assert.ok(j.mean[key] > 0 && j.mean[key] <= 1, `${key} = ${j.mean[key]}`);
+  }
+  assert.equal(j.folds.length, 1);
+  assert.equal(j.folds[0].users, 459);  // users of u1.test
+  assert.ok(j.fit_seconds > 0 && j.recommend_seconds > 0);
+  assert.match(r.out, /NDCG@10/);
+  assert.match(r.out, /^u1\s+459\s/m);
+});
+
+test('ALS with the shipped defaults reaches NDCG@10 >= 0.45 over the five ML-100K folds', () => {
+  const { json } = evalJson('als-folds', '--data', ml100k, '--format', 'ml100k',
+    '--split', 'folds:u1,u2,u3,u4,u5', '--params', join(src, 'models/params/ml100k-als.json'), '--threads', '2');
+  assert.equal(json.folds.length, 5);
+  assert.ok(json.mean['ndcg@10'] >= 0.45, `mean NDCG@10 ${json.mean['ndcg@10']}`);
+});
+
+test('personalised models beat popularity on ML-100K u1', () => {
+  const ndcg = (model, ...extra) => evalJson(`${model}-u1b`, '--data', ml100k, '--format', 'ml100k',
+    '--split', 'folds:u1', '--model', model, ...extra).json.mean['ndcg@10'];
+  const pop = ndcg('pop');
+  assert.ok(pop > 0.1, `pop ${pop}`);
+  assert.ok(ndcg('knn') > pop);
+  assert.ok(ndcg('als', '--reg', '50', '--factors', '32') > pop);
+  assert.ok(ndcg('bpr', '--epochs', '20') > pop);
+});
+
+test('holdout, leave-last and cold splits run on ml-latest-small', () => {
+  const base = ['--data', mllatest, '--format', 'mllatest', '--model', 'knn'];
+  const holdout = evalJson('holdout', ...base, '--split', 'holdout:0.2:1').json;
+  assert.equal(holdout.folds[0].users, 610);
+  const last = evalJson('last', ...base, '--split', 'leave-last:5').json;
+  assert.ok(last.folds[0].users > 600);
+  const cold = evalJson('cold', ...base, '--split', 'cold:0.2:3').json;
+  // Only cold items are candidates: about a fifth of the items that have ratings.
+  assert.ok(cold.folds[0].candidates > 1500 && cold.folds[0].candidates < 2100, `${cold.folds[0].candidates}`);
+  const list = join(tmp, 'cold-items.txt');
+  writeFileSync(list, '# two cold items\n1\n2\n');
+  const explicit = evalJson('cold-list', ...base, '--split', `cold-items:${list}`).json;
+  assert.equal(explicit.folds[0].candidates, 2);
+});
+
+test('tune writes parameters that eval accepts, chosen on validation data', () => {
+  const out = join(tmp, 'tuned.json');
+  const r = reco('tune', '--quiet', '--data', ml100k, '--format', 'ml100k', '--split', 'folds:u1', '--model', 'knn',
+    '--budget', '3', '--out', out);
+  assert.equal(r.code, 0, r.err);
+  const tuned = JSON.parse(readFileSync(out, 'utf8'));
+  assert.equal(tuned.model, 'knn');
+  assert.ok(tuned.validation['ndcg@10'] > 0);
+  assert.match(tuned.validation.protocol, /validation/);
+  assert.match(r.out, /val NDCG/);
+  const e = evalJson('tuned', '--data', ml100k, '--format', 'ml100k', '--split', 'folds:u1', '--params', out);
+  assert.deepEqual(e.json.params, tuned.params);
+});
+
+function expectError(args, ...patterns) {
+  const r = reco(...args);
+  assert.notEqual(r.code, 0, `expected failure of ${args.join(' ')}`);
+  for (const p of patterns) assert.match(r.err, p);
+  assert.doesNotMatch(r.err, /internal error|Aborted|Segmentation/);
+}
+
+test('bad input gets a clear error that names what is wrong', () => {
+  const ok = ['--format', 'ml100k', '--split', 'folds:u1', '--model', 'pop'];
+  expectError(['eval', '--data', join(tmp, 'nope'), ...ok], /nope/);
+  expectError(['eval', '--data', ml100k, '--format', 'ml100k', '--split', 'folds:u9', '--model', 'pop'], /u9\.base/);
+  expectError(['eval', '--data', ml100k, '--format', 'ml100k', '--split', 'holdout:1.5:1', '--model', 'pop'], /split/);
+  expectError(['eval', '--data', ml100k, '--format', 'parquet', '--split', 'folds:u1', '--model', 'pop'], /format/);
+  expectError(['eval', '--data', ml100k, '--format', 'ml100k', '--split', 'folds:u1', '--model', 'magic'], /model/);
+  expectError(['eval', '--data', ml100k, ...ok.slice(0, 4), '--model', 'als', '--factors', '0'], /factors/);
+  expectError(['eval', '--data', mllatest, '--format', 'mllatest', '--split', 'folds:u1', '--model', 'pop'], /ml100k/);
+
+  const bad = join(tmp, 'bad.csv');
+  writeFileSync(bad, 'user,item,weight\n1,10,5\n2,11,lots\n');
+  expectError(['eval', '--data', bad, '--format', 'csv', '--split', 'holdout:0.2:1', '--model', 'pop'],
+    /bad\.csv:3/, /weight/);
+
+  const params = join(tmp, 'bad-params.json');
+  writeFileSync(params, '{"model": "als", "params": {"factors": "many"}}');
+  expectError(['eval', '--data', ml100k, ...ok.slice(0, 4), '--params', params], /bad-params\.json/, /factors/);
+  writeFileSync(params, '{"model": "als", "params": {"factorz": 3}}');
+  expectError(['eval', '--data', ml100k, ...ok.slice(0, 4), '--params', params], /factorz/);
+
+  const list = join(tmp, 'unknown-items.txt');
+  writeFileSync(list, '1\nno-such-item\n');
+  expectError(['eval', '--data', ml100k, '--format', 'ml100k', '--split', `cold-items:${list}`, '--model', 'pop'],
+    /unknown-items\.txt:2/);
+  expectError(['frobnicate'], /frobnicate/);
+});

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds the loaders' libFuzzer target (clang-14, ASan + UBSan) and fuzzes it.
+# Usage: tests/fuzz/run.sh [seconds=60]
+# Output (binary, corpus, crash artifacts) goes to $FUZZ_DIR, default build/fuzz.
+# Exit status is non-zero when the fuzzer finds a crash, leak, hang or broken invariant;
+# the reproducer is then in $FUZZ_DIR/artifacts/ (replay: loaders_fuzz <file>).
+set -euo pipefail
+
+seconds="${1:-60}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+out="${FUZZ_DIR:-$root/build/fuzz}"
+
+have_libfuzzer() {
+  command -v clang++-14 >/dev/null && compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null
+}
+if ! have_libfuzzer; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update
+  $sudo apt-get install -y clang-14 libclang-rt-14-dev
+fi
+
+mkdir -p "$out/corpus" "$out/seeds" "$out/artifacts"
+src="$root/core/src"
+clang++-14 -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  -I"$root/core/include" -I/usr/include/eigen3 \
+  "$root/tests/fuzz/loaders_fuzz.cpp" "$src/loaders.cpp" "$src/csv.cpp" "$src/text_encoding.cpp" \
+  "$src/error.cpp" "$src/dataset.cpp" -o "$out/loaders_fuzz"
+
+# Seeds: the test fixtures, each prefixed with the selector byte of its parser
+# (see loaders_fuzz.cpp: 0 u.data, 1 u.item, 2-4 ml-latest, 5-6 ML-1M, 7-8 CSV, 9 id list).
+fx="$root/tests/fixtures"
+seed() {  # selector file
+  { printf "\\$(printf '%03o' "$1")"; cat "$2"; } >"$out/seeds/$1-$(basename "$(dirname "$2")")-$(basename "$2")"
+}
+seed 0 "$fx/ml100k-mini/u.data"
+seed 1 "$fx/ml100k-mini/u.item"
+seed 2 "$fx/mllatest-mini/ratings.csv"
+seed 3 "$fx/mllatest-mini/movies.csv"
+seed 4 "$fx/mllatest-mini/tags.csv"
+seed 5 "$fx/ml1m-mini/ratings.dat"
+seed 6 "$fx/ml1m-mini/movies.dat"
+seed 7 "$fx/csv-mini/interactions.csv"
+seed 8 "$fx/csv-mini/items.csv"
+seed 18 "$fx/csv-mini/items.csv"  # latin-1
+seed 9 "$fx/item-ids.txt"
+
+"$out/loaders_fuzz" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+  -dict="$root/tests/fuzz/loaders.dict" -artifact_prefix="$out/artifacts/" -print_final_stats=1 \
+  "$out/corpus" "$out/seeds"
