@@ -14,5 +14,5 @@ bash scripts/build.sh
 reco=build/native/server/reco
 $reco eval --data "$RECO_DATA_DIR/ml-100k" --format ml100k --split folds:u1,u2,u3,u4,u5 \
   --params models/params/ml100k-als.json --threads 2
-$reco eval --data "$RECO_DATA_DIR/ml-latest-small" --format mllatest --split holdout:0.2:1 \
+$reco eval --data "$RECO_DATA_DIR/ml-latest-small" --format mllatest --split holdout:0.2:1,2,3 \
   --params models/params/mllatest-als.json --threads 2

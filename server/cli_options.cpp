@@ -30,6 +30,9 @@ void add_model_flags(CLI::App& app, ModelFlags& m) {
   app.add_option("--lr", m.lr, "BPR learning rate");
   app.add_option("--neighbours", m.neighbours, "Item-kNN neighbours kept per item");
   app.add_option("--shrinkage", m.shrinkage, "Item-kNN similarity shrinkage");
+  app.add_option("--lambda", m.lambda, "EASE L2 regularisation");
+  app.add_option("--ease-top", m.ease_top, "EASE entries kept per item row (int8); 0 = dense");
+  app.add_option("--ease-max-items", m.ease_max_items, "EASE: larger catalogs fall back to ALS");
 }
 
 ModelConfig resolve_model(const ModelFlags& f) {
@@ -61,6 +64,9 @@ ModelConfig resolve_model(const ModelFlags& f) {
   if (f.lr) c.bpr.learning_rate = *f.lr;
   if (f.neighbours) c.knn.neighbours = *f.neighbours;
   if (f.shrinkage) c.knn.shrinkage = *f.shrinkage;
+  if (f.lambda) c.ease.lambda = *f.lambda;
+  if (f.ease_top) c.ease.top_n = *f.ease_top;
+  if (f.ease_max_items) c.ease.max_items = *f.ease_max_items;
   make_model(c);  // validates the parameters now, before any data is loaded
   return c;
 }

@@ -26,8 +26,8 @@ struct ModelFlags {
   std::string model;
   std::string params_file;
   std::string weighting;
-  std::optional<int> factors, iters, cg_steps, threads, epochs, neighbours;
-  std::optional<float> reg, alpha, lr, shrinkage;
+  std::optional<int> factors, iters, cg_steps, threads, epochs, neighbours, ease_top, ease_max_items;
+  std::optional<float> reg, alpha, lr, shrinkage, lambda;
   std::optional<std::uint64_t> seed;
 };
 

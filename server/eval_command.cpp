@@ -31,10 +31,13 @@ void print_row(const char* name, int users, const UserMetrics& m, double coverag
 }
 
 int run_eval(const EvalArgs& a) {
-  const ModelConfig config = resolve_model(a.flags);
+  const ModelConfig requested = resolve_model(a.flags);
   Progress progress(!a.quiet);
   progress.note("loading " + a.data.data + " (" + a.data.format + ")");
   LoadedData data = load_data(a.data);
+  std::string note;
+  const ModelConfig config = plan_for_catalog(requested, data.dataset.items.size(), note);
+  if (!note.empty()) std::fprintf(stderr, "reco: %s\n", note.c_str());
   EvalOptions options;
   options.k = a.data.k;
   options.weighting = config.weighting;

@@ -25,10 +25,13 @@ struct TuneArgs {
 };
 
 int run_tune(const TuneArgs& a) {
-  const ModelConfig base = resolve_model(a.flags);
+  const ModelConfig requested = resolve_model(a.flags);
   Progress progress(!a.quiet);
   progress.note("loading " + a.data.data + " (" + a.data.format + ")");
   LoadedData data = load_data(a.data);
+  std::string note;
+  const ModelConfig base = plan_for_catalog(requested, data.dataset.items.size(), note);
+  if (!note.empty()) std::fprintf(stderr, "reco: %s\n", note.c_str());
   SearchOptions options;
   options.budget = a.budget;
   options.seed = a.search_seed;

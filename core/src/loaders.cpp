@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -167,7 +168,7 @@ class Table {
     }
     if (!optional.empty()) expected += " (optional: " + optional + ")";
     for (std::size_t col = 0; col < fields_.size(); ++col) {
-      const std::string name(trim(text(col)));
+      const std::string name = printable(trim(text(col)));  // as messages show it
       names.push_back(name);
       const std::string key = ascii_lower(name);
       const auto known = std::find_if(spec.names.begin(), spec.names.end(),
@@ -175,11 +176,11 @@ class Table {
       if (known != spec.names.end()) {
         int& slot = index[static_cast<std::size_t>(known - spec.names.begin())];
         if (slot >= 0)
-          throw DataError(file(), line(), name, "column '" + printable(name) + "' appears twice in the header");
+          throw DataError(file(), line(), name, "column '" + name + "' appears twice in the header");
         slot = static_cast<int>(col);
       } else if (!(spec.ignore_underscore && !name.empty() && name[0] == '_')) {
-        throw DataError(file(), line(), printable(name),
-                        "unknown column '" + printable(name) + "' in the header; expected columns " + expected +
+        throw DataError(file(), line(), name,
+                        "unknown column '" + name + "' in the header; expected columns " + expected +
                             (spec.ignore_underscore ? " (a column named _... is ignored)" : ""));
       }
     }
@@ -241,11 +242,11 @@ class Table {
   }
 
   float weight(std::size_t col) const {
+    // Range-checked before the cast: converting a double beyond float's range is undefined.
     const std::optional<double> v = parse_decimal(raw(col));
-    const float w = v ? static_cast<float>(*v) : 0.0f;
-    if (!v || !std::isfinite(w))
-      fail(col, "expected a finite decimal number, found '" + printable(raw(col)) + "'");
-    return w;
+    if (!v || std::fabs(*v) > static_cast<double>(std::numeric_limits<float>::max()))
+      fail(col, "expected a finite decimal number within float range, found '" + printable(raw(col)) + "'");
+    return static_cast<float>(*v);
   }
 
   std::int64_t timestamp(std::size_t col) const {

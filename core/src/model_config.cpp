@@ -31,10 +31,10 @@ void reject_unknown_keys(const json& params, std::initializer_list<const char*> 
 
 }  // namespace
 
-const char* model_names() { return "als, bpr, knn, pop"; }
+const char* model_names() { return "als, ease, bpr, knn, pop"; }
 
 void check_model_name(const std::string& model) {
-  if (model != "als" && model != "bpr" && model != "knn" && model != "pop")
+  if (model != "als" && model != "ease" && model != "bpr" && model != "knn" && model != "pop")
     throw ParamError("model", "unknown model '" + model + "'; expected one of " + model_names());
 }
 
@@ -56,6 +56,8 @@ json to_json(const ModelConfig& c) {
               {"reg", c.bpr.reg},         {"seed", c.bpr.seed}};
   } else if (c.model == "knn") {
     params = {{"neighbours", c.knn.neighbours}, {"shrinkage", c.knn.shrinkage}};
+  } else if (c.model == "ease") {
+    params = {{"lambda", c.ease.lambda}, {"top_n", c.ease.top_n}, {"max_items", c.ease.max_items}};
   }
   return {{"model", c.model}, {"weighting", weighting_name(c.weighting)}, {"params", params}};
 }
@@ -101,6 +103,11 @@ ModelConfig model_config_from_json(const json& j, const std::string& source, con
     reject_unknown_keys(*p, {"neighbours", "shrinkage"}, source, c.model);
     read_field(*p, "neighbours", c.knn.neighbours, source);
     read_field(*p, "shrinkage", c.knn.shrinkage, source);
+  } else if (c.model == "ease") {
+    reject_unknown_keys(*p, {"lambda", "top_n", "max_items"}, source, c.model);
+    read_field(*p, "lambda", c.ease.lambda, source);
+    read_field(*p, "top_n", c.ease.top_n, source);
+    read_field(*p, "max_items", c.ease.max_items, source);
   } else {
     reject_unknown_keys(*p, {}, source, c.model);
   }
@@ -112,7 +119,23 @@ std::unique_ptr<Recommender> make_model(const ModelConfig& c) {
   if (c.model == "als") return std::make_unique<Als>(c.als);
   if (c.model == "bpr") return std::make_unique<Bpr>(c.bpr);
   if (c.model == "knn") return std::make_unique<ItemKnn>(c.knn);
+  if (c.model == "ease") return std::make_unique<Ease>(c.ease);
   return std::make_unique<Popularity>();
+}
+
+}  // namespace reco
+
+namespace reco {
+
+ModelConfig plan_for_catalog(const ModelConfig& config, std::int32_t n_items, std::string& note) {
+  note.clear();
+  if (config.model != "ease" || n_items <= config.ease.max_items) return config;
+  ModelConfig als = config;
+  als.model = "als";
+  note = "EASE: the catalog has " + std::to_string(n_items) + " items, above max_items " +
+         std::to_string(config.ease.max_items) + " (the dense solve would need about " +
+         std::to_string(8LL * n_items * n_items / (1 << 20)) + " MiB); using ALS instead";
+  return als;
 }
 
 }  // namespace reco

@@ -76,7 +76,9 @@ SplitSpec parse_split(const std::string& text) {
     spec.kind = kind == "holdout" ? SplitSpec::Kind::Holdout : SplitSpec::Kind::Cold;
     if (parts.size() != 2) throw ParamError("split", "'" + text + "': " + kSplitForms);
     spec.fraction = parse_fraction(parts[0], text);
-    spec.seed = static_cast<std::uint64_t>(parse_integer(parts[1], text, "seed", 0));
+    spec.seeds.clear();
+    for (const auto& seed : split_on(parts[1], ','))
+      spec.seeds.push_back(static_cast<std::uint64_t>(parse_integer(seed, text, "seed", 0)));
   } else if (kind == "leave-last") {
     spec.kind = SplitSpec::Kind::LeaveLast;
     if (parts.size() != 1) throw ParamError("split", "'" + text + "': " + kSplitForms);
@@ -167,20 +169,26 @@ std::vector<Split> make_splits(const SplitSpec& spec, Dataset& ds, const std::st
       }
       break;
     case SplitSpec::Kind::Holdout:
-      splits.push_back(holdout_split(ds.events, spec.fraction, spec.seed));
+      for (std::uint64_t seed : spec.seeds) {
+        splits.push_back(holdout_split(ds.events, spec.fraction, seed));
+        splits.back().name = "seed " + std::to_string(seed);
+      }
       break;
     case SplitSpec::Kind::LeaveLast:
       splits.push_back(leave_last_split(ds.events, spec.count));
       break;
     case SplitSpec::Kind::Cold:
-      splits.push_back(cold_item_split(ds.events, sample_items(ds.events, spec.fraction, spec.seed)));
+      for (std::uint64_t seed : spec.seeds) {
+        splits.push_back(cold_item_split(ds.events, sample_items(ds.events, spec.fraction, seed)));
+        splits.back().name = "seed " + std::to_string(seed);
+      }
       break;
     case SplitSpec::Kind::ColdItems:
       splits.push_back(cold_item_split(ds.events, load_item_id_list(spec.file, ds.items)));
       break;
   }
   for (auto& s : splits)
-    if (s.name.empty() || spec.kind != SplitSpec::Kind::Folds) s.name = spec.text;
+    if (spec.kind == SplitSpec::Kind::LeaveLast || spec.kind == SplitSpec::Kind::ColdItems) s.name = spec.text;
   return splits;
 }
 

@@ -51,6 +51,8 @@ ModelConfig sample_config(const ModelConfig& base, Rng& rng) {
     static const float kShrinkage[] = {0.0f, 1.0f, 5.0f, 10.0f, 25.0f, 50.0f, 100.0f, 200.0f};
     c.knn.neighbours = pick(rng, kNeighbours);
     c.knn.shrinkage = pick(rng, kShrinkage);
+  } else if (c.model == "ease") {
+    c.ease.lambda = static_cast<float>(log_uniform(rng, 1.0, 10000.0));
   }
   return c;
 }

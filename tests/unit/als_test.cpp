@@ -4,6 +4,7 @@
 
 #include "reco/als.h"
 #include "reco/error.h"
+#include "reco/loaders.h"
 #include "reco/random.h"
 #include "test_data.h"
 
@@ -124,4 +125,22 @@ TEST_CASE("ALS rejects bad parameters and bad fold-in input with the parameter's
   CHECK_THROWS_WITH(als.fold_in({99}, {1.0f}), Catch::Contains("item"));
   CHECK_THROWS_WITH(als.fold_in({1}, {std::nanf("")}), Catch::Contains("not finite"));
   CHECK_THROWS_AS(als.fold_in({1, 2}, {1.0f}), reco::ParamError);
+}
+
+TEST_CASE("fold-in reproduces trained factors on ML-100K u1.base with the shipped defaults", "[als][data]") {
+  reco::Dataset ds = reco::load_dataset(reco::test::data_dir() + "/ml-100k", reco::Format::Ml100k);
+  const auto events = reco::load_ml100k_events(reco::test::data_dir() + "/ml-100k/u1.base", ds);
+  const auto x = reco::make_interactions(events, ds.users.size(), ds.items.size(), reco::Weighting::Binary);
+  Als als;  // shipped defaults
+  als.fit(x);
+  const auto& m = x.user_items;
+  double worst = 1.0;
+  for (std::int32_t u = 0; u < m.rows; ++u) {
+    if (m.row_size(u) == 0) continue;
+    std::vector<std::int32_t> items(m.indices.begin() + m.row_begin(u), m.indices.begin() + m.row_end(u));
+    std::vector<float> values(m.values.begin() + m.row_begin(u), m.values.begin() + m.row_end(u));
+    worst = std::min(worst, cosine(als.fold_in(items, values), als.user_factors().row(u).transpose()));
+  }
+  INFO("worst cosine over " << m.rows << " users: " << worst);
+  CHECK(worst > 0.999);
 }

@@ -293,7 +293,7 @@ TEST_CASE("wrong column counts say expected and found", "[loaders]") {
 
 TEST_CASE("bad ratings and weights name line and field", "[loaders]") {
   check_error(parse_error("1\t2\tfive\t0\n", "u.data", Format::Ml100k, FileKind::Events), "u.data", 1, "rating",
-              "expected a finite decimal number, found 'five'");
+              "expected a finite decimal number within float range, found 'five'");
   check_error(parse_error("1::2::3,5::0\n", "ratings.dat", Format::Ml1m, FileKind::Events), "ratings.dat", 1,
               "Rating", "found '3,5'");
   for (const char* bad : {"nan", "inf", "1e999", "-Infinity", " 4", "4.0x", ""}) {

@@ -10,18 +10,25 @@
 #include "reco/als.h"
 #include "reco/bpr.h"
 #include "reco/dataset.h"
+#include "reco/ease.h"
 #include "reco/item_knn.h"
 #include "reco/recommender.h"
 
 namespace reco {
 
 struct ModelConfig {
-  std::string model = "als";                // als | bpr | knn | pop
+  std::string model = "als";                // als | ease | bpr | knn | pop
   Weighting weighting = Weighting::Binary;  // how events become matrix values
   AlsParams als;
   BprParams bpr;
   ItemKnnParams knn;
+  EaseParams ease;
 };
+
+// The configuration to actually fit on a catalog of `n_items`: EASE above its
+// max_items limit becomes ALS (whose memory is linear in the catalog), and `note` says
+// why. Otherwise returns `config` unchanged and leaves `note` empty.
+ModelConfig plan_for_catalog(const ModelConfig& config, std::int32_t n_items, std::string& note);
 
 // The model names make_model accepts, for help texts and errors.
 const char* model_names();

@@ -23,15 +23,16 @@ struct Split {
 // A parsed --split argument.
 //   folds:u1,u2,...     ML-100K's official uN.base / uN.test files
 //   holdout:F:SEED      per user, a seeded fraction F of the user's distinct items to test
+//                       (SEED may be a list, holdout:0.2:1,2,3, giving one split per seed)
 //   leave-last:N        per user, the N most recent distinct items to test
-//   cold:F:SEED         a seeded fraction F of the items (all their events) to test
+//   cold:F:SEED         a seeded fraction F of the items (all their events) to test (SEED as above)
 //   cold-items:FILE     the items listed in FILE (one external id per line) to test
 struct SplitSpec {
   enum class Kind { Folds, Holdout, LeaveLast, Cold, ColdItems };
   Kind kind = Kind::Holdout;
   std::vector<std::string> folds;
   double fraction = 0.2;
-  std::uint64_t seed = 42;
+  std::vector<std::uint64_t> seeds{42};
   int count = 1;
   std::string file;
   std::string text;  // the original argument, for reports
