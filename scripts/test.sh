@@ -16,3 +16,5 @@ echo "== native: unit and command-line tests"
 ctest --test-dir build/native --output-on-failure
 echo "== WebAssembly (Node): unit tests"
 ctest --test-dir build/wasm --output-on-failure
+echo "== fuzzing the file parsers (60 s smoke run; tests/fuzz/run.sh SECONDS for longer)"
+bash tests/fuzz/run.sh 60

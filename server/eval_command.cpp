@@ -87,6 +87,7 @@ int run_eval(const EvalArgs& a) {
       f["candidates"] = r.candidates;
       f["fit_seconds"] = r.fit_seconds;
       f["recommend_seconds"] = r.recommend_seconds;
+      f["model_bytes"] = r.model_bytes;
       folds.push_back(f);
     }
     const auto cfg = to_json(config);
@@ -100,6 +101,7 @@ int run_eval(const EvalArgs& a) {
                           {"mean", metrics_json(mean, coverage, k)},
                           {"folds", folds},
                           {"fit_seconds", fit_s / n},
+                          {"model_bytes", results.front().model_bytes},
                           {"recommend_seconds", rec_s / n}};
     std::ofstream file(a.json_file);
     if (!file) throw ParamError("json", "cannot write '" + a.json_file + "'");

@@ -23,6 +23,7 @@ SplitResult evaluate_split(Recommender& model, const Split& split, std::int32_t 
   auto start = std::chrono::steady_clock::now();
   model.fit(train, progress);
   result.fit_seconds = seconds_since(start);
+  result.model_bytes = model.model_bytes();
 
   // Relevant sets: distinct test items per user that are not already in training
   // (those could never be recommended and would only lower every model alike).

@@ -41,6 +41,8 @@ class Als : public Recommender {
   std::string name() const override { return "als"; }
   void fit(const Interactions& train, const ProgressFn& progress = {}) override;
   void score_user(std::int32_t user, std::vector<float>& scores) const override;
+  // Item factors and the f x f Gram matrix, float32.
+  std::int64_t model_bytes() const override { return 4LL * (items_.size() + item_gram_.size()); }
 
   // The factor of a user known only by a history: item indices with their values r
   // (on the same scale as the training matrix). One exact regularised least-squares

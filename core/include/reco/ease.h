@@ -65,7 +65,7 @@ class Ease : public Recommender {
   const Eigen::MatrixXf& weights() const { return weights_; }
   const SparseItemMatrix& sparse_weights() const { return sparse_; }
   // Bytes of the weights as shipped: 4 n^2 dense, or SparseItemMatrix::bytes().
-  std::int64_t model_bytes() const;
+  std::int64_t model_bytes() const override;
 
  private:
   EaseParams params_;

@@ -24,6 +24,7 @@ struct SplitResult {
   int candidates = 0;           // items that could be recommended
   double fit_seconds = 0.0;     // wall time of fit()
   double recommend_seconds = 0.0;  // wall time of scoring + top-K for all users
+  std::int64_t model_bytes = 0;    // Recommender::model_bytes() after the fit
 };
 
 SplitResult evaluate_split(Recommender& model, const Split& split, std::int32_t n_users, std::int32_t n_items,

@@ -28,6 +28,10 @@ class Recommender {
   // Higher is better. Items in the user's history are scored like any other; excluding
   // them is the ranking step's job.
   virtual void score_user(std::int32_t user, std::vector<float>& scores) const = 0;
+
+  // Bytes of the parameters a client needs to score a new user from a history (what a
+  // model bundle would ship), or 0 when the model does not report it.
+  virtual std::int64_t model_bytes() const { return 0; }
 };
 
 }  // namespace reco
