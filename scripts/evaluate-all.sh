@@ -16,7 +16,7 @@ params() {  # dataset model -> --params FILE, or the model name when no tuned fi
   if [[ -f "$f" ]]; then echo "--params $f"; else echo "--model $2"; fi
 }
 
-for model in pop knn bpr als; do
+for model in pop knn bpr als ease; do
   # shellcheck disable=SC2046
   $reco eval --quiet --data "$RECO_DATA_DIR/ml-100k" --format ml100k --split folds:u1,u2,u3,u4,u5 \
     $(params ml100k $model) --threads 2 --json "$out/ml100k-$model.json" >/dev/null
@@ -34,6 +34,6 @@ const row = (label, r) =>
   `| ${label} | ${metrics.map((k) => r.mean[k].toFixed(4)).join(' | ')} | ${r.fit_seconds.toFixed(2)} |`;
 console.log(`| data, model | P@10 | R@10 | NDCG@10 | MAP@10 | Cov@10 | fit s |`);
 console.log(`|---|---|---|---|---|---|---|`);
-for (const m of ['pop', 'knn', 'bpr', 'als']) console.log(row(`ML-100K u1..u5, ${m}`, read(`ml100k-${m}.json`)));
-for (const m of ['pop', 'knn', 'bpr', 'als']) console.log(row(`ml-latest-small holdout:0.2:1,2,3, ${m}`, read(`mllatest-${m}.json`)));
+for (const m of ['pop', 'knn', 'bpr', 'als', 'ease']) console.log(row(`ML-100K u1..u5, ${m}`, read(`ml100k-${m}.json`)));
+for (const m of ['pop', 'knn', 'bpr', 'als', 'ease']) console.log(row(`ml-latest-small holdout:0.2:1,2,3, ${m}`, read(`mllatest-${m}.json`)));
 JS
