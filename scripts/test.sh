@@ -17,4 +17,12 @@ ctest --test-dir build/native --output-on-failure
 echo "== WebAssembly (Node): unit tests"
 ctest --test-dir build/wasm --output-on-failure
 echo "== fuzzing the file parsers (60 s smoke run; tests/fuzz/run.sh SECONDS for longer)"
-bash tests/fuzz/run.sh 60
+mkdir -p build/fuzz
+if bash tests/fuzz/run.sh 60 >build/fuzz/log.txt 2>&1; then
+  grep -E "^Done|number_of_executed_units" build/fuzz/log.txt
+  echo "fuzz: no crash"
+else
+  tail -40 build/fuzz/log.txt
+  echo "fuzz: FAILED (reproducers in build/fuzz/artifacts)"
+  exit 1
+fi
