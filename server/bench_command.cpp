@@ -58,6 +58,11 @@ int run_bench(const BenchArgs& a) {
   ModelConfig knn;
   knn.model = "knn";
   cases.push_back({"item-kNN fit (default params)", knn});
+  ModelConfig ease;
+  ease.model = "ease";
+  cases.push_back({"EASE fit, dense (default lambda)", ease});
+  ease.ease.top_n = kBundleEaseTopN;
+  cases.push_back({"EASE fit + top-128 int8 rows", ease});
 
   for (const auto& c : cases) {
     std::vector<double> fit_s, rec_s;

@@ -122,3 +122,20 @@ test('bad input gets a clear error that names what is wrong', () => {
     /unknown-items\.txt:2/);
   expectError(['frobnicate'], /frobnicate/);
 });
+
+test('EASE: dense and int8 top-N forms, and ALS when the catalog is too large', () => {
+  const base = ['--data', ml100k, '--format', 'ml100k', '--split', 'folds:u1', '--model', 'ease'];
+  const dense = evalJson('ease-dense', ...base).json;
+  const sparse = evalJson('ease-128', ...base, '--ease-top', '128').json;
+  assert.equal(dense.params.lambda, 500);
+  assert.equal(dense.model_bytes, 4 * 1682 * 1682);
+  assert.ok(sparse.model_bytes < dense.model_bytes / 8, `${sparse.model_bytes}`);
+  assert.ok(dense.mean['ndcg@10'] > 0.45, `${dense.mean['ndcg@10']}`);
+  assert.ok(Math.abs(sparse.mean['ndcg@10'] - dense.mean['ndcg@10']) < 0.02);
+
+  const file = join(tmp, 'ease-fallback.json');
+  const r = reco('eval', '--quiet', '--json', file, ...base, '--ease-max-items', '1000');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /1682 items, above max_items 1000.*using ALS/);
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).model, 'als');
+});
