@@ -80,4 +80,11 @@ LoadedData load_data(const DataOptions& d) {
   return out;
 }
 
+void write_json_file(const std::string& path, const nlohmann::json& j, const std::string& param) {
+  std::ofstream file(path);
+  if (!file) throw ParamError(param, "cannot write '" + path + "'");
+  file << j.dump(2) << "\n";
+  if (!file) throw ParamError(param, "error while writing '" + path + "'");
+}
+
 }  // namespace reco::cli

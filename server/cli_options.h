@@ -46,4 +46,7 @@ struct LoadedData {
 
 LoadedData load_data(const DataOptions& d);
 
+// Writes `j` (indented) to `path`; ParamError naming `param` when the file cannot be written.
+void write_json_file(const std::string& path, const nlohmann::json& j, const std::string& param);
+
 }  // namespace reco::cli

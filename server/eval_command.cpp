@@ -103,9 +103,7 @@ int run_eval(const EvalArgs& a) {
                           {"fit_seconds", fit_s / n},
                           {"model_bytes", results.front().model_bytes},
                           {"recommend_seconds", rec_s / n}};
-    std::ofstream file(a.json_file);
-    if (!file) throw ParamError("json", "cannot write '" + a.json_file + "'");
-    file << out.dump(2) << "\n";
+    write_json_file(a.json_file, out, "json");
   }
   return 0;
 }

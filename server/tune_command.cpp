@@ -70,9 +70,7 @@ int run_tune(const TuneArgs& a) {
                        {"split", data.spec.text},
                        {"budget", a.budget},
                        {"search_seed", a.search_seed}};
-    std::ofstream file(a.out);
-    if (!file) throw ParamError("out", "cannot write '" + a.out + "'");
-    file << j.dump(2) << "\n";
+    write_json_file(a.out, j, "out");
     progress.note("best parameters written to " + a.out);
   }
   return 0;

@@ -109,11 +109,7 @@ void Ease::score_history(const std::vector<std::int32_t>& items, const std::vect
 
 void Ease::score_user(std::int32_t user, std::vector<float>& scores) const {
   if (user < 0 || user >= user_items_.rows) throw ParamError("user", "index " + std::to_string(user) + " is not a training user");
-  const std::vector<std::int32_t> items(user_items_.indices.begin() + user_items_.row_begin(user),
-                                        user_items_.indices.begin() + user_items_.row_end(user));
-  const std::vector<float> values(user_items_.values.begin() + user_items_.row_begin(user),
-                                  user_items_.values.begin() + user_items_.row_end(user));
-  score_history(items, values, scores);
+  score_history(user_items_.row_indices(user), user_items_.row_values(user), scores);
 }
 
 std::int64_t Ease::model_bytes() const {

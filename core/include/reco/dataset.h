@@ -65,6 +65,11 @@ struct CsrMatrix {
   std::int64_t row_begin(std::int32_t r) const { return indptr[static_cast<std::size_t>(r)]; }
   std::int64_t row_end(std::int32_t r) const { return indptr[static_cast<std::size_t>(r) + 1]; }
   std::int32_t row_size(std::int32_t r) const { return static_cast<std::int32_t>(row_end(r) - row_begin(r)); }
+  // Copies of row r's columns and values (a history as the scoring functions take it).
+  std::vector<std::int32_t> row_indices(std::int32_t r) const {
+    return {indices.begin() + row_begin(r), indices.begin() + row_end(r)};
+  }
+  std::vector<float> row_values(std::int32_t r) const { return {values.begin() + row_begin(r), values.begin() + row_end(r)}; }
 };
 
 // How repeated (user, item) events are merged into one matrix entry.
