@@ -17,6 +17,7 @@ struct EvalArgs {
   ModelFlags flags;
   std::string json_file;
   bool quiet = false;
+  bool loss = false;
 };
 
 nlohmann::json metrics_json(const UserMetrics& m, double coverage, int k) {
@@ -31,8 +32,9 @@ void print_row(const char* name, int users, const UserMetrics& m, double coverag
 }
 
 int run_eval(const EvalArgs& a) {
-  const ModelConfig requested = resolve_model(a.flags);
-  Progress progress(!a.quiet);
+  ModelConfig requested = resolve_model(a.flags);
+  requested.als.track_loss = a.loss;
+  Progress progress(!a.quiet || a.loss, a.loss);
   progress.note("loading " + a.data.data + " (" + a.data.format + ")");
   LoadedData data = load_data(a.data);
   std::string note;
@@ -117,6 +119,7 @@ Action add_eval_command(CLI::App& app) {
   add_model_flags(*cmd, args->flags);
   cmd->add_option("--json", args->json_file, "Also write the results as JSON to this file");
   cmd->add_flag("--quiet", args->quiet, "No progress on stderr");
+  cmd->add_flag("--loss", args->loss, "ALS: print the training objective after every iteration (stderr)");
   return [cmd, args]() { return cmd->parsed() ? run_eval(*args) : -1; };
 }
 

@@ -5,8 +5,11 @@
 
 namespace reco::cli {
 
-Progress::Progress(bool enabled)
-    : enabled_(enabled), tty_(isatty(fileno(stderr)) != 0), last_(std::chrono::steady_clock::now()) {}
+Progress::Progress(bool enabled, bool every_step)
+    : enabled_(enabled),
+      every_step_(every_step),
+      tty_(isatty(fileno(stderr)) != 0 && !every_step),
+      last_(std::chrono::steady_clock::now()) {}
 
 ProgressFn Progress::callback(const std::string& label) {
   if (!enabled_) return {};
@@ -24,7 +27,7 @@ void Progress::report(const std::string& label, const std::string& stage, int do
   if (tty_) {
     std::fprintf(stderr, "\r\033[K%s: %s %d/%d", label.c_str(), stage.c_str(), done, total);
     if (finished) std::fputc('\n', stderr);
-  } else if (finished || now - last_ >= std::chrono::seconds(1)) {
+  } else if (every_step_ || finished || now - last_ >= std::chrono::seconds(1)) {
     std::fprintf(stderr, "%s: %s %d/%d\n", label.c_str(), stage.c_str(), done, total);
     last_ = now;
   }

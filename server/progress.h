@@ -12,7 +12,8 @@ namespace reco::cli {
 
 class Progress {
  public:
-  explicit Progress(bool enabled);
+  // `every_step`: print every report on its own line (e.g. a loss per iteration).
+  explicit Progress(bool enabled, bool every_step = false);
   // A callback for the core's ProgressFn, prefixing every line with `label`.
   ProgressFn callback(const std::string& label);
   // A free-form status line.
@@ -21,6 +22,7 @@ class Progress {
  private:
   void report(const std::string& label, const std::string& stage, int done, int total);
   bool enabled_;
+  bool every_step_;
   bool tty_;
   std::chrono::steady_clock::time_point last_;
 };

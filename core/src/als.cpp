@@ -93,7 +93,9 @@ void Als::fit(const Interactions& train, const ProgressFn& progress) {
     solve_rows(train.item_users, users_, params_, items_);
     solve_rows(train.user_items, items_, params_, users_);
     if (params_.track_loss) loss_history_.push_back(loss(train));
-    if (progress) progress("als", it + 1, params_.iterations);
+    if (progress)
+      progress(params_.track_loss ? "als loss " + std::to_string(loss_history_.back()) + ", iteration" : "als iteration",
+               it + 1, params_.iterations);
   }
   item_gram_ = gram(items_);
 }

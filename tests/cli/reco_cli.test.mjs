@@ -139,3 +139,12 @@ test('EASE: dense and int8 top-N forms, and ALS when the catalog is too large', 
   assert.match(r.err, /1682 items, above max_items 1000.*using ALS/);
   assert.equal(JSON.parse(readFileSync(file, 'utf8')).model, 'als');
 });
+
+test('--loss prints the ALS objective per iteration, and it never increases', () => {
+  const r = reco('eval', '--loss', '--data', ml100k, '--format', 'ml100k', '--split', 'folds:u1', '--model', 'als',
+    '--iters', '6', '--factors', '32');
+  assert.equal(r.code, 0, r.err);
+  const losses = [...r.err.matchAll(/als loss ([0-9.]+), iteration (\d+)\/6/g)].map((m) => Number(m[1]));
+  assert.equal(losses.length, 6, r.err);
+  for (let i = 1; i < losses.length; i++) assert.ok(losses[i] <= losses[i - 1] * (1 + 1e-6), `${losses}`);
+});
