@@ -61,8 +61,8 @@ int run_bench(const BenchArgs& a) {
   ModelConfig ease;
   ease.model = "ease";
   cases.push_back({"EASE fit, dense (default lambda)", ease});
-  ease.ease.top_n = kBundleEaseTopN;
-  cases.push_back({"EASE fit + top-128 int8 rows", ease});
+  ease.ease.top_n = bundle_ease_top_n(train.n_items());
+  cases.push_back({"EASE fit + top-" + std::to_string(ease.ease.top_n) + " int8 rows", ease});
 
   for (const auto& c : cases) {
     std::vector<double> fit_s, rec_s;

@@ -21,10 +21,12 @@
 
 namespace reco {
 
-// The top-N a model bundle ships: on ML-100K (folds u1..u5) N = 128 stays within 0.01
-// NDCG@10 of dense EASE at about 6% of its bytes (table from scripts/ease-size.sh in
-// the README). Evaluation defaults to the dense form (top_n = 0).
-constexpr int kBundleEaseTopN = 128;
+// The top-N a model bundle ships for a catalog of `n_items`: the smallest N of the
+// measured grid (scripts/ease-size.sh, table in the README) that stays within 0.01
+// NDCG@10 of dense EASE: 128 on ML-100K (1,682 items, 10% of the dense bytes), 256 on
+// ml-latest-small (9,742 items, 3%). Catalogs between and beyond are untested; the
+// rule keeps the larger N above 5,000 items. Evaluation defaults to dense (top_n = 0).
+constexpr int bundle_ease_top_n(std::int32_t n_items) { return n_items <= 5000 ? 128 : 256; }
 
 // Defaults: lambda was confirmed by `reco tune --model ease` on validation data
 // (models/params/ml100k-ease.json).
