@@ -67,7 +67,7 @@ ModelConfig resolve_model(const ModelFlags& f) {
   if (f.lambda) c.ease.lambda = *f.lambda;
   if (f.ease_top) c.ease.top_n = *f.ease_top;
   if (f.ease_max_items) c.ease.max_items = *f.ease_max_items;
-  make_model(c);  // validates the parameters now, before any data is loaded
+  if (c.model != "tfidf") make_model(c);  // validates the parameters now, before any data is loaded
   return c;
 }
 

@@ -46,7 +46,7 @@ int run_eval(const EvalArgs& a) {
 
   std::vector<SplitResult> results;
   for (const Split& split : data.splits) {
-    auto model = make_model(config);
+    auto model = make_model(config, &data.dataset);
     progress.note(split.name + ": " + std::to_string(split.train.size()) + " training and " +
                   std::to_string(split.test.size()) + " test events");
     results.push_back(evaluate_split(*model, split, data.dataset.users.size(), data.dataset.items.size(), options,

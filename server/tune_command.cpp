@@ -46,7 +46,8 @@ int run_tune(const TuneArgs& a) {
                                                     a.budget, a.data.k, trial.mean.ndcg, trial.seconds,
                                                     to_json(trial.config)["params"].dump().c_str());
                                       progress.note(line);
-                                    });
+                                    },
+                                    &data.dataset);
   std::vector<const Trial*> order;
   for (const auto& t : trials) order.push_back(&t);
   std::stable_sort(order.begin(), order.end(), [](const Trial* x, const Trial* y) { return x->mean.ndcg > y->mean.ndcg; });

@@ -20,6 +20,19 @@ std::int32_t IdMap::find(const std::string& id) const {
   return it == index_.end() ? -1 : it->second;
 }
 
+std::string item_text(const ItemInfo& info) {
+  std::string out = info.title;
+  auto add = [&out](const std::string& part) {
+    if (part.empty()) return;
+    if (!out.empty()) out += " . ";
+    out += part;
+  };
+  for (const auto& g : info.genres) add(g);
+  for (const auto& t : info.tags) add(t);
+  add(info.text);
+  return out;
+}
+
 CsrMatrix build_user_item(const std::vector<Event>& events, std::int32_t n_users, std::int32_t n_items,
                           Weighting weighting, Merge merge) {
   // Sort a permutation by (user, item, timestamp, original position) so that Merge::Last

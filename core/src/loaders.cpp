@@ -433,7 +433,7 @@ void parse_csv_items(const Text& text, const std::string& name, Dataset& ds) {
     ItemInfo& info = catalog.add(t, static_cast<std::size_t>(c[0]), &item);
     info.title = t.text(static_cast<std::size_t>(c[1]));
     if (c[2] >= 0) info.genres = split_labels(t.text(static_cast<std::size_t>(c[2])));
-    if (c[4] >= 0) t.text(static_cast<std::size_t>(c[4]));  // checked; ItemInfo has no field for it yet
+    if (c[4] >= 0) info.text = t.text(static_cast<std::size_t>(c[4]));
     if (c[3] >= 0) {
       for (std::string& tag : split_labels(t.text(static_cast<std::size_t>(c[3])))) tags.add(item, std::move(tag));
     }

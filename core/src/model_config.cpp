@@ -2,6 +2,7 @@
 
 #include "reco/error.h"
 #include "reco/popularity.h"
+#include "reco/tfidf.h"
 
 namespace reco {
 namespace {
@@ -31,10 +32,10 @@ void reject_unknown_keys(const json& params, std::initializer_list<const char*> 
 
 }  // namespace
 
-const char* model_names() { return "als, ease, bpr, knn, pop"; }
+const char* model_names() { return "als, ease, bpr, knn, pop, tfidf"; }
 
 void check_model_name(const std::string& model) {
-  if (model != "als" && model != "ease" && model != "bpr" && model != "knn" && model != "pop")
+  if (model != "als" && model != "ease" && model != "bpr" && model != "knn" && model != "pop" && model != "tfidf")
     throw ParamError("model", "unknown model '" + model + "'; expected one of " + model_names());
 }
 
@@ -114,8 +115,15 @@ ModelConfig model_config_from_json(const json& j, const std::string& source, con
   return c;
 }
 
-std::unique_ptr<Recommender> make_model(const ModelConfig& c) {
+std::unique_ptr<Recommender> make_model(const ModelConfig& c, const Dataset* catalog) {
   check_model_name(c.model);
+  if (c.model == "tfidf") {
+    if (!catalog) throw ParamError("model", "tfidf needs the item catalog");
+    std::vector<std::string> texts;
+    texts.reserve(catalog->item_info.size());
+    for (const auto& info : catalog->item_info) texts.push_back(item_text(info));
+    return std::make_unique<TfidfContent>(texts);
+  }
   if (c.model == "als") return std::make_unique<Als>(c.als);
   if (c.model == "bpr") return std::make_unique<Bpr>(c.bpr);
   if (c.model == "knn") return std::make_unique<ItemKnn>(c.knn);

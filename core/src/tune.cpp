@@ -59,7 +59,7 @@ ModelConfig sample_config(const ModelConfig& base, Rng& rng) {
 
 std::vector<Trial> random_search(const ModelConfig& base, const std::vector<Split>& outer, std::int32_t n_users,
                                  std::int32_t n_items, const SearchOptions& options,
-                                 const std::function<void(int, const Trial&)>& on_trial) {
+                                 const std::function<void(int, const Trial&)>& on_trial, const Dataset* catalog) {
   if (options.budget < 1) throw ParamError("budget", "must be >= 1, got " + std::to_string(options.budget));
   if (outer.empty()) throw ParamError("split", "no split to carve validation data from");
   std::vector<Split> validations;
@@ -67,14 +67,14 @@ std::vector<Trial> random_search(const ModelConfig& base, const std::vector<Spli
     validations.push_back(validation_split(outer[s], options.validation_fraction, options.seed + s));
 
   Rng rng(options.seed);
-  const int budget = base.model == "pop" ? 1 : options.budget;
+  const int budget = base.model == "pop" || base.model == "tfidf" ? 1 : options.budget;
   std::vector<Trial> trials;
   for (int t = 0; t < budget; ++t) {
     Trial trial;
     trial.config = t == 0 ? base : sample_config(base, rng);
     UserMetrics sum;
     for (const Split& v : validations) {
-      auto model = make_model(trial.config);
+      auto model = make_model(trial.config, catalog);
       const SplitResult r = evaluate_split(*model, v, n_users, n_items, options.eval);
       sum.precision += r.mean.precision;
       sum.recall += r.mean.recall;

@@ -148,3 +148,10 @@ test('--loss prints the ALS objective per iteration, and it never increases', ()
   assert.equal(losses.length, 6, r.err);
   for (let i = 1; i < losses.length; i++) assert.ok(losses[i] <= losses[i - 1] * (1 + 1e-6), `${losses}`);
 });
+
+test('item cold start: the TF-IDF content baseline ranks unseen items better than collaborative models', () => {
+  const base = ['--data', mllatest, '--format', 'mllatest', '--split', 'cold:0.2:1'];
+  const tfidf = evalJson('cold-tfidf', ...base, '--model', 'tfidf').json;
+  const als = evalJson('cold-als', ...base, '--model', 'als').json;
+  assert.ok(tfidf.mean['ndcg@10'] > 2 * als.mean['ndcg@10'], `${tfidf.mean['ndcg@10']} vs ${als.mean['ndcg@10']}`);
+});

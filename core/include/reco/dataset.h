@@ -41,7 +41,12 @@ struct ItemInfo {
   std::string title;
   std::vector<std::string> genres;
   std::vector<std::string> tags;
+  std::string text;  // free description (the generic CSV catalog's "text" column)
 };
+
+// The text content models read for an item: title, genres, tags and description, in
+// that order, joined by " . ".
+std::string item_text(const ItemInfo& info);
 
 // A loaded data set. `items` holds every item of the catalog, including items that no
 // event mentions; `item_info` is parallel to `items` (empty info where unknown).

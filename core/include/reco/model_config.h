@@ -17,7 +17,7 @@
 namespace reco {
 
 struct ModelConfig {
-  std::string model = "als";                // als | ease | bpr | knn | pop
+  std::string model = "als";                // als | ease | bpr | knn | pop | tfidf
   Weighting weighting = Weighting::Binary;  // how events become matrix values
   AlsParams als;
   BprParams bpr;
@@ -47,6 +47,8 @@ nlohmann::json to_json(const ModelConfig& config);
 // key or a value of the wrong type is an error naming `source` and the key.
 ModelConfig model_config_from_json(const nlohmann::json& j, const std::string& source, const ModelConfig& base = {});
 
-std::unique_ptr<Recommender> make_model(const ModelConfig& config);
+// `catalog` supplies item texts to content models (tfidf); collaborative models ignore
+// it. A content model without a catalog is a ParamError.
+std::unique_ptr<Recommender> make_model(const ModelConfig& config, const Dataset* catalog = nullptr);
 
 }  // namespace reco

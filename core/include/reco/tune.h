@@ -29,7 +29,7 @@ Split validation_split(const Split& outer, double fraction, std::uint64_t seed);
 //        reg log-uniform [1e-5, 0.1], epochs {25, 50, 100, 200}
 //   knn: neighbours {10,20,50,100,200,400}, shrinkage {0,1,5,10,25,50,100,200}
 //   ease: lambda log-uniform [1, 10000] (top_n is a size/accuracy choice, not searched)
-//   pop: nothing to tune
+//   pop, tfidf: nothing to tune
 // Fields outside the space (seed, threads, cg_steps, weighting) keep base's values.
 ModelConfig sample_config(const ModelConfig& base, Rng& rng);
 
@@ -50,7 +50,8 @@ struct SearchOptions {
 // Returns the trials in the order run.
 std::vector<Trial> random_search(const ModelConfig& base, const std::vector<Split>& outer, std::int32_t n_users,
                                  std::int32_t n_items, const SearchOptions& options,
-                                 const std::function<void(int, const Trial&)>& on_trial = {});
+                                 const std::function<void(int, const Trial&)>& on_trial = {},
+                                 const Dataset* catalog = nullptr);
 
 // The trial with the highest NDCG@K (earliest on ties).
 const Trial& best_trial(const std::vector<Trial>& trials);
