@@ -2,6 +2,7 @@
 
 #include "reco/error.h"
 #include "reco/popularity.h"
+#include "reco/random_model.h"
 #include "reco/tfidf.h"
 
 namespace reco {
@@ -32,10 +33,11 @@ void reject_unknown_keys(const json& params, std::initializer_list<const char*> 
 
 }  // namespace
 
-const char* model_names() { return "als, ease, bpr, knn, pop, tfidf"; }
+const char* model_names() { return "als, ease, bpr, knn, pop, tfidf, random"; }
 
 void check_model_name(const std::string& model) {
-  if (model != "als" && model != "ease" && model != "bpr" && model != "knn" && model != "pop" && model != "tfidf")
+  if (model != "als" && model != "ease" && model != "bpr" && model != "knn" && model != "pop" && model != "tfidf" &&
+      model != "random")
     throw ParamError("model", "unknown model '" + model + "'; expected one of " + model_names());
 }
 
@@ -128,6 +130,7 @@ std::unique_ptr<Recommender> make_model(const ModelConfig& c, const Dataset* cat
   if (c.model == "bpr") return std::make_unique<Bpr>(c.bpr);
   if (c.model == "knn") return std::make_unique<ItemKnn>(c.knn);
   if (c.model == "ease") return std::make_unique<Ease>(c.ease);
+  if (c.model == "random") return std::make_unique<RandomModel>(c.als.seed);
   return std::make_unique<Popularity>();
 }
 

@@ -67,7 +67,7 @@ std::vector<Trial> random_search(const ModelConfig& base, const std::vector<Spli
     validations.push_back(validation_split(outer[s], options.validation_fraction, options.seed + s));
 
   Rng rng(options.seed);
-  const int budget = base.model == "pop" || base.model == "tfidf" ? 1 : options.budget;
+  const int budget = base.model == "pop" || base.model == "tfidf" || base.model == "random" ? 1 : options.budget;
   std::vector<Trial> trials;
   for (int t = 0; t < budget; ++t) {
     Trial trial;

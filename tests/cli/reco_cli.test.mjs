@@ -153,5 +153,7 @@ test('item cold start: the TF-IDF content baseline ranks unseen items better tha
   const base = ['--data', mllatest, '--format', 'mllatest', '--split', 'cold:0.2:1'];
   const tfidf = evalJson('cold-tfidf', ...base, '--model', 'tfidf').json;
   const als = evalJson('cold-als', ...base, '--model', 'als').json;
+  const random = evalJson('cold-random', ...base, '--model', 'random').json;
+  assert.ok(tfidf.mean['ndcg@10'] > 2 * random.mean['ndcg@10'], `${random.mean['ndcg@10']}`);
   assert.ok(tfidf.mean['ndcg@10'] > 2 * als.mean['ndcg@10'], `${tfidf.mean['ndcg@10']} vs ${als.mean['ndcg@10']}`);
 });

@@ -17,7 +17,7 @@
 namespace reco {
 
 struct ModelConfig {
-  std::string model = "als";                // als | ease | bpr | knn | pop | tfidf
+  std::string model = "als";                // als | ease | bpr | knn | pop | tfidf | random
   Weighting weighting = Weighting::Binary;  // how events become matrix values
   AlsParams als;
   BprParams bpr;

@@ -29,7 +29,7 @@ Split validation_split(const Split& outer, double fraction, std::uint64_t seed);
 //        reg log-uniform [1e-5, 0.1], epochs {25, 50, 100, 200}
 //   knn: neighbours {10,20,50,100,200,400}, shrinkage {0,1,5,10,25,50,100,200}
 //   ease: lambda log-uniform [1, 10000] (top_n is a size/accuracy choice, not searched)
-//   pop, tfidf: nothing to tune
+//   pop, tfidf, random: nothing to tune
 // Fields outside the space (seed, threads, cg_steps, weighting) keep base's values.
 ModelConfig sample_config(const ModelConfig& base, Rng& rng);
 
