@@ -43,7 +43,7 @@ ModelConfig resolve_model(const ModelFlags& f) {
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse errors, and numbers out of range
       throw DataError(f.params_file, 0, "", std::string("not valid JSON: ") + e.what());
     }
     c = model_config_from_json(j, f.params_file);

@@ -1,5 +1,8 @@
 #include "reco/model_config.h"
 
+#include <cmath>
+#include <limits>
+
 #include "reco/error.h"
 #include "reco/popularity.h"
 #include "reco/random_model.h"
@@ -10,15 +13,38 @@ namespace {
 
 using nlohmann::json;
 
-// Reads j[key] into `out` when present; a wrong type names the file and the key.
+// Reads j[key] into `out` when present. Integers must be JSON integers within T's range
+// and numbers must fit T, so no conversion is ever out of range; anything else names the
+// file and the key.
 template <typename T>
 void read_field(const json& j, const char* key, T& out, const std::string& source) {
   const auto it = j.find(key);
   if (it == j.end()) return;
-  try {
-    out = it->template get<T>();
-  } catch (const json::exception&) {
-    throw DataError(source, 0, std::string("params.") + key, "expected a " + std::string(std::is_integral<T>::value ? "integer" : std::is_floating_point<T>::value ? "number" : "value") + ", found " + it->dump());
+  const auto fail = [&](const char* expected) {
+    throw DataError(source, 0, std::string("params.") + key, std::string("expected ") + expected + ", found " + it->dump());
+  };
+  if constexpr (std::is_same<T, bool>::value) {
+    if (!it->is_boolean()) fail("true or false");
+    out = it->get<bool>();
+  } else if constexpr (std::is_integral<T>::value) {
+    if (it->is_number_unsigned()) {
+      const auto v = it->get<std::uint64_t>();
+      if (v > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) fail("a smaller integer");
+      out = static_cast<T>(v);
+    } else if (it->is_number_integer()) {
+      const auto v = it->get<std::int64_t>();
+      if (v < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
+          (v > 0 && static_cast<std::uint64_t>(v) > static_cast<std::uint64_t>(std::numeric_limits<T>::max())))
+        fail("an integer in range");
+      out = static_cast<T>(v);
+    } else {
+      fail("an integer");
+    }
+  } else {
+    if (!it->is_number()) fail("a number");
+    const double v = it->get<double>();
+    if (!std::isfinite(v) || std::abs(v) > static_cast<double>(std::numeric_limits<T>::max())) fail("a finite number in range");
+    out = static_cast<T>(v);
   }
 }
 

@@ -157,3 +157,13 @@ test('item cold start: the TF-IDF content baseline ranks unseen items better tha
   assert.ok(tfidf.mean['ndcg@10'] > 2 * random.mean['ndcg@10'], `${random.mean['ndcg@10']}`);
   assert.ok(tfidf.mean['ndcg@10'] > 2 * als.mean['ndcg@10'], `${tfidf.mean['ndcg@10']} vs ${als.mean['ndcg@10']}`);
 });
+
+test('a parameters file with an out-of-range number is reported as bad JSON, not an internal error', () => {
+  const params = join(tmp, 'overflow.json');
+  writeFileSync(params, '{"model": "ease", "params": {"lambda": 945.0E7333984375}}');
+  expectError(['eval', '--data', ml100k, '--format', 'ml100k', '--split', 'folds:u1', '--params', params],
+    /overflow\.json/, /not valid JSON/);
+  writeFileSync(params, '{"model": "als", "params": {"factors": 2e30}}');
+  expectError(['eval', '--data', ml100k, '--format', 'ml100k', '--split', 'folds:u1', '--params', params],
+    /overflow\.json/, /params\.factors/, /integer/);
+});

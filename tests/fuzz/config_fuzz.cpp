@@ -1,6 +1,6 @@
 // libFuzzer target for the parameter-file reader (`--params FILE`) and the --split
 // parser: arbitrary bytes may only ever produce reco::DataError, reco::ParamError or a
-// JSON parse error, never a crash or another exception.
+// JSON exception from parsing, never a crash or another exception.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error&) {
+  } catch (const nlohmann::json::exception&) {  // what `reco` reports as "not valid JSON"
     return 0;
   }
   try {

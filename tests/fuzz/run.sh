@@ -48,9 +48,7 @@ seed 9 "$fx/item-ids.txt"
 # The parameter-file and split-spec target gets a quarter of the time; its input space is small.
 clang++-14 -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$root/core/include" -I/usr/include/eigen3 "$root/tests/fuzz/config_fuzz.cpp" \
-  "$src"/model_config.cpp "$src"/split.cpp "$src"/als.cpp "$src"/bpr.cpp "$src"/item_knn.cpp "$src"/ease.cpp \
-  "$src"/popularity.cpp "$src"/parallel.cpp "$src"/top_k.cpp "$src"/loaders.cpp "$src"/csv.cpp \
-  "$src"/text_encoding.cpp "$src"/error.cpp "$src"/dataset.cpp -o "$out/config_fuzz"
+  "$src"/*.cpp -o "$out/config_fuzz"
 mkdir -p "$out/config-corpus" "$out/config-seeds"
 cp "$root"/models/params/*.json "$out/config-seeds/"
 printf 'holdout:0.2:1,2,3' >"$out/config-seeds/split-holdout"
