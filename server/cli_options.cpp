@@ -58,16 +58,17 @@ ModelConfig resolve_model(const ModelFlags& f) {
   if (f.reg) c.als.reg = c.bpr.reg = *f.reg;
   if (f.alpha) c.als.alpha = *f.alpha;
   if (f.cg_steps) c.als.cg_steps = *f.cg_steps;
-  if (f.threads) c.als.threads = *f.threads;
-  if (f.seed) c.als.seed = c.bpr.seed = *f.seed;
-  if (f.epochs) c.bpr.epochs = *f.epochs;
-  if (f.lr) c.bpr.learning_rate = *f.lr;
+  if (f.threads) c.als.threads = c.content.als.threads = *f.threads;
+  if (f.seed) c.als.seed = c.bpr.seed = c.content.training.seed = *f.seed;
+  if (f.epochs) c.bpr.epochs = c.content.training.epochs = *f.epochs;
+  if (f.lr) c.bpr.learning_rate = c.content.training.learning_rate = *f.lr;
   if (f.neighbours) c.knn.neighbours = *f.neighbours;
   if (f.shrinkage) c.knn.shrinkage = *f.shrinkage;
   if (f.lambda) c.ease.lambda = *f.lambda;
   if (f.ease_top) c.ease.top_n = *f.ease_top;
   if (f.ease_max_items) c.ease.max_items = *f.ease_max_items;
-  if (c.model != "tfidf") make_model(c);  // validates the parameters now, before any data is loaded
+  if (!is_content_model(c.model)) make_model(c);  // validates the parameters now, before any data is loaded
+  else if (c.model != "tfidf") c.content.validate();
   return c;
 }
 

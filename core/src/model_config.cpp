@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "reco/error.h"
+#include "reco/content_model.h"
 #include "reco/popularity.h"
 #include "reco/random_model.h"
 #include "reco/tfidf.h"
@@ -57,13 +58,64 @@ void reject_unknown_keys(const json& params, std::initializer_list<const char*> 
   }
 }
 
+json als_json(const AlsParams& a) {
+  return {{"factors", a.factors}, {"iterations", a.iterations}, {"reg", a.reg},
+          {"alpha", a.alpha},     {"cg_steps", a.cg_steps},     {"seed", a.seed}};
+}
+
+void read_als(const json& p, AlsParams& a, const std::string& source, const std::string& model) {
+  reject_unknown_keys(p, {"factors", "iterations", "reg", "alpha", "cg_steps", "seed"}, source, model);
+  read_field(p, "factors", a.factors, source);
+  read_field(p, "iterations", a.iterations, source);
+  read_field(p, "reg", a.reg, source);
+  read_field(p, "alpha", a.alpha, source);
+  read_field(p, "cg_steps", a.cg_steps, source);
+  read_field(p, "seed", a.seed, source);
+}
+
+void read_content(const json& p, ContentParams& c, const std::string& source, const std::string& model) {
+  const bool factor = model == "content-factor";
+  for (auto it = p.begin(); it != p.end(); ++it) {
+    static const char* const kKeys[] = {"dim",         "hidden",     "buckets",   "max_features", "epochs",
+                                        "batch",       "learning_rate", "temperature", "table_init", "seed",
+                                        "min_n",       "max_n",      "bigrams",   "neighbours",   "shrinkage"};
+    bool ok = factor && (it.key() == "map_reg" || it.key() == "als");
+    for (const char* k : kKeys) ok = ok || it.key() == k;
+    if (!ok) throw DataError(source, 0, "params." + it.key(), "not a parameter of model '" + model + "'");
+  }
+  read_field(p, "dim", c.shape.dim, source);
+  read_field(p, "hidden", c.shape.hidden, source);
+  read_field(p, "buckets", c.shape.buckets, source);
+  read_field(p, "max_features", c.shape.max_features, source);
+  read_field(p, "epochs", c.training.epochs, source);
+  read_field(p, "batch", c.training.batch, source);
+  read_field(p, "learning_rate", c.training.learning_rate, source);
+  read_field(p, "temperature", c.training.temperature, source);
+  read_field(p, "table_init", c.training.table_init, source);
+  read_field(p, "seed", c.training.seed, source);
+  read_field(p, "min_n", c.min_n, source);
+  read_field(p, "max_n", c.max_n, source);
+  read_field(p, "bigrams", c.bigrams, source);
+  read_field(p, "neighbours", c.neighbours, source);
+  read_field(p, "shrinkage", c.shrinkage, source);
+  read_field(p, "map_reg", c.map_reg, source);
+  if (const auto a = p.find("als"); a != p.end()) {
+    if (!a->is_object()) throw DataError(source, 0, "params.als", "expected an object");
+    read_als(*a, c.als, source, model);
+  }
+}
+
 }  // namespace
 
-const char* model_names() { return "als, ease, bpr, knn, pop, tfidf, random"; }
+const char* model_names() { return "als, ease, bpr, knn, pop, tfidf, random, content, content-factor"; }
+
+bool is_content_model(const std::string& model) {
+  return model == "tfidf" || model == "content" || model == "content-factor";
+}
 
 void check_model_name(const std::string& model) {
   if (model != "als" && model != "ease" && model != "bpr" && model != "knn" && model != "pop" && model != "tfidf" &&
-      model != "random")
+      model != "random" && model != "content" && model != "content-factor")
     throw ParamError("model", "unknown model '" + model + "'; expected one of " + model_names());
 }
 
@@ -78,8 +130,28 @@ std::string weighting_name(Weighting w) { return w == Weighting::Binary ? "binar
 json to_json(const ModelConfig& c) {
   json params = json::object();
   if (c.model == "als") {
-    params = {{"factors", c.als.factors}, {"iterations", c.als.iterations}, {"reg", c.als.reg},
-              {"alpha", c.als.alpha},     {"cg_steps", c.als.cg_steps},     {"seed", c.als.seed}};
+    params = als_json(c.als);
+  } else if (c.model == "content" || c.model == "content-factor") {
+    const ContentParams& p = c.content;
+    params = {{"dim", p.shape.dim},
+              {"hidden", p.shape.hidden},
+              {"buckets", p.shape.buckets},
+              {"max_features", p.shape.max_features},
+              {"epochs", p.training.epochs},
+              {"batch", p.training.batch},
+              {"learning_rate", p.training.learning_rate},
+              {"temperature", p.training.temperature},
+              {"table_init", p.training.table_init},
+              {"seed", p.training.seed},
+              {"min_n", p.min_n},
+              {"max_n", p.max_n},
+              {"bigrams", p.bigrams},
+              {"neighbours", p.neighbours},
+              {"shrinkage", p.shrinkage}};
+    if (c.model == "content-factor") {
+      params["map_reg"] = p.map_reg;
+      params["als"] = als_json(p.als);
+    }
   } else if (c.model == "bpr") {
     params = {{"factors", c.bpr.factors}, {"epochs", c.bpr.epochs}, {"learning_rate", c.bpr.learning_rate},
               {"reg", c.bpr.reg},         {"seed", c.bpr.seed}};
@@ -114,13 +186,9 @@ ModelConfig model_config_from_json(const json& j, const std::string& source, con
   if (p == j.end()) return c;
   if (!p->is_object()) throw DataError(source, 0, "params", "expected an object");
   if (c.model == "als") {
-    reject_unknown_keys(*p, {"factors", "iterations", "reg", "alpha", "cg_steps", "seed"}, source, c.model);
-    read_field(*p, "factors", c.als.factors, source);
-    read_field(*p, "iterations", c.als.iterations, source);
-    read_field(*p, "reg", c.als.reg, source);
-    read_field(*p, "alpha", c.als.alpha, source);
-    read_field(*p, "cg_steps", c.als.cg_steps, source);
-    read_field(*p, "seed", c.als.seed, source);
+    read_als(*p, c.als, source, c.model);
+  } else if (c.model == "content" || c.model == "content-factor") {
+    read_content(*p, c.content, source, c.model);
   } else if (c.model == "bpr") {
     reject_unknown_keys(*p, {"factors", "epochs", "learning_rate", "reg", "seed"}, source, c.model);
     read_field(*p, "factors", c.bpr.factors, source);
@@ -145,12 +213,14 @@ ModelConfig model_config_from_json(const json& j, const std::string& source, con
 
 std::unique_ptr<Recommender> make_model(const ModelConfig& c, const Dataset* catalog) {
   check_model_name(c.model);
-  if (c.model == "tfidf") {
-    if (!catalog) throw ParamError("model", "tfidf needs the item catalog");
+  if (is_content_model(c.model)) {
+    if (!catalog) throw ParamError("model", c.model + " needs the item catalog");
     std::vector<std::string> texts;
     texts.reserve(catalog->item_info.size());
     for (const auto& info : catalog->item_info) texts.push_back(item_text(info));
-    return std::make_unique<TfidfContent>(texts);
+    if (c.model == "tfidf") return std::make_unique<TfidfContent>(texts);
+    return std::make_unique<ContentModel>(std::move(texts), c.content,
+                                          c.model == "content" ? ContentScoring::Profile : ContentScoring::Factor);
   }
   if (c.model == "als") return std::make_unique<Als>(c.als);
   if (c.model == "bpr") return std::make_unique<Bpr>(c.bpr);

@@ -9,6 +9,7 @@
 
 #include "reco/als.h"
 #include "reco/bpr.h"
+#include "reco/content_model.h"
 #include "reco/dataset.h"
 #include "reco/ease.h"
 #include "reco/item_knn.h"
@@ -17,13 +18,17 @@
 namespace reco {
 
 struct ModelConfig {
-  std::string model = "als";                // als | ease | bpr | knn | pop | tfidf | random
+  std::string model = "als";  // als | ease | bpr | knn | pop | tfidf | random | content | content-factor
   Weighting weighting = Weighting::Binary;  // how events become matrix values
   AlsParams als;
   BprParams bpr;
   ItemKnnParams knn;
   EaseParams ease;
+  ContentParams content;  // content and content-factor
 };
+
+// Models that rank by item text and so need the catalog (tfidf, content, content-factor).
+bool is_content_model(const std::string& model);
 
 // The configuration to actually fit on a catalog of `n_items`: EASE above its
 // max_items limit becomes ALS (whose memory is linear in the catalog), and `note` says
@@ -47,7 +52,7 @@ nlohmann::json to_json(const ModelConfig& config);
 // key or a value of the wrong type is an error naming `source` and the key.
 ModelConfig model_config_from_json(const nlohmann::json& j, const std::string& source, const ModelConfig& base = {});
 
-// `catalog` supplies item texts to content models (tfidf); collaborative models ignore
+// `catalog` supplies item texts to content models (is_content_model); collaborative models ignore
 // it. A content model without a catalog is a ParamError.
 std::unique_ptr<Recommender> make_model(const ModelConfig& config, const Dataset* catalog = nullptr);
 
