@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(cmake g++ ninja-build pkg-config libeigen3-dev libhnswlib-dev nlohmann-json3-dev catch2
-          libcli11-dev emscripten clang-14 libclang-rt-14-dev curl unzip)
+          libcli11-dev libonnx-dev libprotobuf-dev emscripten clang-14 libclang-rt-14-dev curl unzip)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -16,6 +16,13 @@ if ((${#missing[@]})); then
   SUDO=""
   [[ $(id -u) -eq 0 ]] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 command -v node >/dev/null || { echo "setup: node (20+) is required and not on PATH" >&2; exit 1; }
+
+# The browser runtime's npm dependencies, exactly as locked (install scripts are not run:
+# they try downloads that are not needed here).
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [[ ! -d "$root/web/node_modules/onnxruntime-web" ]] || [[ "$root/web/package-lock.json" -nt "$root/web/node_modules/.package-lock.json" ]]; then
+  (cd "$root/web" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi

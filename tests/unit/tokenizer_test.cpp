@@ -82,3 +82,20 @@ TEST_CASE("tokenizer parameters round-trip through JSON and are validated", "[to
   p.buckets = 0;
   CHECK_THROWS_AS(Tokenizer(p), reco::ParamError);
 }
+
+TEST_CASE("feature ids are fixed numbers, the same natively and in WebAssembly", "[tokenizer]") {
+  // Literal ids written down from one platform: every build (g++/x86-64 and em++/wasm32)
+  // must reproduce them, since the browser tokenises what the exported encoder reads.
+  TokenizerParams p;
+  p.buckets = 32768;
+  const Tokenizer t(p);
+  const std::vector<std::uint32_t> amelie{14981, 10362, 31822, 22213, 11574, 11976, 24478, 21700, 32017, 16683,
+                                          6253,  20471, 31968, 15207, 25382, 21912, 4747,  11194, 7815,  12534,
+                                          31688, 2519,  28438, 210,   3375,  9975,  22251, 11459, 5310,  26507};
+  CHECK(t.features("Am\xc3\xa9lie \xff space") == amelie);
+  const auto toy = t.features("Toy Story (1995) Adventure|Animation");
+  REQUIRE(toy.size() == 84);
+  CHECK(std::vector<std::uint32_t>(toy.begin(), toy.begin() + 8) ==
+        std::vector<std::uint32_t>{23196, 11274, 24261, 20408, 8046, 31092, 8370, 6334});
+  CHECK(toy.back() == 22724u);
+}
