@@ -53,11 +53,12 @@ ModelConfig resolve_model(const ModelFlags& f) {
   if (!f.model.empty()) c.model = f.model;
   check_model_name(c.model);
   if (!f.weighting.empty()) c.weighting = parse_weighting(f.weighting);
-  if (f.factors) c.als.factors = c.bpr.factors = *f.factors;
-  if (f.iters) c.als.iterations = *f.iters;
-  if (f.reg) c.als.reg = c.bpr.reg = *f.reg;
-  if (f.alpha) c.als.alpha = *f.alpha;
-  if (f.cg_steps) c.als.cg_steps = *f.cg_steps;
+  // ALS flags also set the factors content-factor maps into.
+  if (f.factors) c.als.factors = c.content.als.factors = c.bpr.factors = *f.factors;
+  if (f.iters) c.als.iterations = c.content.als.iterations = *f.iters;
+  if (f.reg) c.als.reg = c.content.als.reg = c.bpr.reg = *f.reg;
+  if (f.alpha) c.als.alpha = c.content.als.alpha = *f.alpha;
+  if (f.cg_steps) c.als.cg_steps = c.content.als.cg_steps = *f.cg_steps;
   if (f.threads) c.als.threads = c.content.als.threads = *f.threads;
   if (f.seed) c.als.seed = c.bpr.seed = c.content.training.seed = *f.seed;
   if (f.epochs) c.bpr.epochs = c.content.training.epochs = *f.epochs;

@@ -130,6 +130,8 @@ void EncoderTraining::validate() const {
     throw ParamError("temperature", "must be in [0.001, 100], got " + std::to_string(temperature));
   if (!(table_init > 0.0f) || !(table_init <= 10.0f))
     throw ParamError("table_init", "must be in (0, 10], got " + std::to_string(table_init));
+  if (!(self_pairs >= 0.0f) || !(self_pairs <= 1.0f))
+    throw ParamError("self_pairs", "must be in [0, 1], got " + std::to_string(self_pairs));
 }
 
 EncoderWeights train_encoder(const std::vector<EncoderInput>& texts,
@@ -159,6 +161,8 @@ EncoderWeights train_encoder(const std::vector<EncoderInput>& texts,
   const float inv_t = 1.0f / training.temperature;
   std::vector<Activation> acts;
   std::vector<float> logits, grad_logits, de;
+  std::vector<const EncoderInput*> inputs;                          // the 2B texts of a step
+  std::vector<EncoderInput> crops(static_cast<std::size_t>(training.batch));  // self-pair positives
 
   for (int epoch = 0; epoch < training.epochs; ++epoch) {
     // Fisher-Yates shuffle of the anchors with the project's generator.
@@ -170,13 +174,27 @@ EncoderWeights train_encoder(const std::vector<EncoderInput>& texts,
       if (b < 2) break;
       // Rows 0..b-1 are anchors, b..2b-1 their positives.
       std::vector<std::int32_t> items(2 * b);
+      inputs.resize(2 * b);
       for (std::size_t i = 0; i < b; ++i) {
         const auto& pos = positives[static_cast<std::size_t>(anchors[start + i])];
         items[i] = anchors[start + i];
         items[b + i] = pos[rng.below(pos.size())];
+        inputs[i] = &texts[static_cast<std::size_t>(items[i])];
+        inputs[b + i] = &texts[static_cast<std::size_t>(items[b + i])];
+        const EncoderInput& own = *inputs[i];
+        if (training.self_pairs > 0.0f && !own.ids.empty() && rng.uniform() < training.self_pairs) {
+          EncoderInput& part = crops[i];
+          part.ids.clear();
+          for (std::int64_t id : own.ids)
+            if (rng.below(3) == 0) part.ids.push_back(id);
+          if (part.ids.empty()) part.ids.push_back(own.ids[rng.below(own.ids.size())]);
+          part.weights.assign(part.ids.size(), 1.0f / static_cast<float>(part.ids.size()));
+          items[b + i] = items[i];
+          inputs[b + i] = &part;
+        }
       }
       acts.resize(2 * b);
-      for (std::size_t i = 0; i < 2 * b; ++i) forward(w, texts[static_cast<std::size_t>(items[i])], acts[i]);
+      for (std::size_t i = 0; i < 2 * b; ++i) forward(w, *inputs[i], acts[i]);
       // logits[i][j] = cos(anchor i, positive j) / t.
       logits.assign(b * b, 0.0f);
       for (std::size_t i = 0; i < b; ++i)
@@ -215,7 +233,7 @@ EncoderWeights train_encoder(const std::vector<EncoderInput>& texts,
           const std::vector<float>& other = i < b ? acts[b + j].e : acts[j].e;
           for (int k = 0; k < dim; ++k) de[k] += g * other[k];
         }
-        backward(w, texts[static_cast<std::size_t>(items[i])], acts[i], de.data(), opt);
+        backward(w, *inputs[i], acts[i], de.data(), opt);
       }
       opt.apply(w, training.learning_rate);
     }

@@ -77,7 +77,7 @@ void read_content(const json& p, ContentParams& c, const std::string& source, co
   const bool factor = model == "content-factor";
   for (auto it = p.begin(); it != p.end(); ++it) {
     static const char* const kKeys[] = {"dim",         "hidden",     "buckets",   "max_features", "epochs",
-                                        "batch",       "learning_rate", "temperature", "table_init", "seed",
+                                        "batch",       "learning_rate", "temperature", "table_init", "self_pairs", "seed",
                                         "min_n",       "max_n",      "bigrams",   "neighbours",   "shrinkage"};
     bool ok = factor && (it.key() == "map_reg" || it.key() == "als");
     for (const char* k : kKeys) ok = ok || it.key() == k;
@@ -92,6 +92,7 @@ void read_content(const json& p, ContentParams& c, const std::string& source, co
   read_field(p, "learning_rate", c.training.learning_rate, source);
   read_field(p, "temperature", c.training.temperature, source);
   read_field(p, "table_init", c.training.table_init, source);
+  read_field(p, "self_pairs", c.training.self_pairs, source);
   read_field(p, "seed", c.training.seed, source);
   read_field(p, "min_n", c.min_n, source);
   read_field(p, "max_n", c.max_n, source);
@@ -142,6 +143,7 @@ json to_json(const ModelConfig& c) {
               {"learning_rate", p.training.learning_rate},
               {"temperature", p.training.temperature},
               {"table_init", p.training.table_init},
+              {"self_pairs", p.training.self_pairs},
               {"seed", p.training.seed},
               {"min_n", p.min_n},
               {"max_n", p.max_n},

@@ -53,6 +53,18 @@ ModelConfig sample_config(const ModelConfig& base, Rng& rng) {
     c.knn.shrinkage = pick(rng, kShrinkage);
   } else if (c.model == "ease") {
     c.ease.lambda = static_cast<float>(log_uniform(rng, 1.0, 10000.0));
+  } else if (c.model == "content" || c.model == "content-factor") {
+    static const int kEpochs[] = {10, 20, 30, 50};
+    static const float kTemperature[] = {0.05f, 0.1f, 0.2f};
+    static const int kNeighbours[] = {5, 10, 20, 50};
+    static const int kMaxN[] = {0, 5};
+    c.content.training.epochs = pick(rng, kEpochs);
+    c.content.training.learning_rate = static_cast<float>(log_uniform(rng, 0.001, 0.03));
+    c.content.training.temperature = pick(rng, kTemperature);
+    c.content.neighbours = pick(rng, kNeighbours);
+    c.content.max_n = pick(rng, kMaxN);
+    c.content.training.self_pairs = rng.uniform() < 0.5 ? 0.0f : 0.25f;
+    if (c.model == "content-factor") c.content.map_reg = static_cast<float>(log_uniform(rng, 0.01, 100.0));
   }
   return c;
 }

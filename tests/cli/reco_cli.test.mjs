@@ -167,3 +167,42 @@ test('a parameters file with an out-of-range number is reported as bad JSON, not
   expectError(['eval', '--data', ml100k, '--format', 'ml100k', '--split', 'folds:u1', '--params', params],
     /overflow\.json/, /params\.factors/, /integer/);
 });
+
+test('item cold start: the trained content models beat TF-IDF, content-factor reaches 0.17', () => {
+  const base = ['--data', mllatest, '--format', 'mllatest', '--split', 'cold:0.2:1'];
+  const tfidf = evalJson('cold-tfidf-2', ...base, '--model', 'tfidf').json.mean['ndcg@10'];
+  const content = evalJson('cold-content', ...base, '--params', join(src, 'models/params/mllatest-content.json'));
+  const factor = evalJson('cold-content-factor', ...base,
+    '--params', join(src, 'models/params/mllatest-content-factor.json')).json.mean['ndcg@10'];
+  // Training prints the contrastive loss per epoch on stderr.
+  const progress = reco('eval', ...base, '--model', 'content', '--epochs', '2');
+  assert.equal(progress.code, 0, progress.err);
+  assert.match(progress.err, /encoder loss \d+\.\d+ 2\/2/);
+  assert.ok(content.json.mean['ndcg@10'] > tfidf, `content ${content.json.mean['ndcg@10']} vs tfidf ${tfidf}`);
+  assert.ok(factor > tfidf, `content-factor ${factor} vs tfidf ${tfidf}`);
+  assert.ok(factor >= 0.17, `content-factor ${factor}`);
+  assert.ok(content.json.model_bytes > 32768 * 64, `${content.json.model_bytes}`);
+});
+
+test('encoder export and search: a typed query finds matching titles, the same from the export', () => {
+  const dir = join(tmp, 'encoder');
+  const exp = reco('encoder', '--quiet', '--data', mllatest, '--format', 'mllatest', '--out', dir);
+  assert.equal(exp.code, 0, exp.err);
+  assert.match(exp.out, /encoder\.onnx: \d+ bytes \(int8 table 32768 x 64/);
+  const args = ['search', '--quiet', '--data', mllatest, '--format', 'mllatest', '--top', '5'];
+  const trained = reco(...args, 'star wars');
+  const loaded = reco(...args, '--encoder', dir, 'star wars');
+  assert.equal(trained.code, 0, trained.err);
+  assert.equal(loaded.code, 0, loaded.err);
+  assert.equal(loaded.out, trained.out);  // same seed, same catalog: the export reproduces the model
+  const rows = trained.out.trim().split('\n').slice(2);
+  assert.equal(rows.length, 5);
+  const scores = rows.map((r) => Number(r.trim().split(/\s+/)[1]));
+  for (let i = 1; i < scores.length; i++) assert.ok(scores[i] <= scores[i - 1]);
+  assert.ok(rows.filter((r) => /Star Wars/.test(r)).length >= 3, trained.out);
+
+  expectError(['search', '--data', mllatest, '--format', 'mllatest', '--encoder', join(tmp, 'missing'), 'x'],
+    /missing\/tokenizer\.json/);
+  expectError(['encoder', '--data', mllatest, '--format', 'mllatest', '--out', dir, '--model', 'als'], /model/, /content/);
+  expectError(['search', '--data', mllatest, '--format', 'mllatest', '--top', '0', 'x'], /top/);
+});

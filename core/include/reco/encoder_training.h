@@ -1,6 +1,7 @@
 // Training the content encoder on the catalog so that items the same users consume land
 // near each other: a contrastive objective (InfoNCE with in-batch negatives, symmetric)
-// between an item's text and the text of one of its collaborative neighbours.
+// between an item's text and the text of one of its collaborative neighbours (or, for
+// a fraction of the anchors, a random part of the item's own text).
 //
 // Every step takes a batch of anchor items, draws one positive per anchor from its
 // neighbour list, embeds the 2B texts, and minimises the cross-entropy of picking the
@@ -23,6 +24,10 @@ struct EncoderTraining {
   float learning_rate = 0.005f; // Adam step size
   float temperature = 0.1f;     // similarity scale of the softmax (cosines / temperature)
   float table_init = 0.1f;      // initial table entries ~ uniform(+-table_init)
+  // Fraction of anchors whose positive is a random part of their own text (each feature
+  // kept with probability 1/3, at least one) instead of a neighbour: teaches the encoder
+  // that a few words of an item's text (a typed query) belong near the item.
+  float self_pairs = 0.0f;
   std::uint64_t seed = 42;
 
   void validate() const;  // ParamError naming the field

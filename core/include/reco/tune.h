@@ -29,6 +29,11 @@ Split validation_split(const Split& outer, double fraction, std::uint64_t seed);
 //        reg log-uniform [1e-5, 0.1], epochs {25, 50, 100, 200}
 //   knn: neighbours {10,20,50,100,200,400}, shrinkage {0,1,5,10,25,50,100,200}
 //   ease: lambda log-uniform [1, 10000] (top_n is a size/accuracy choice, not searched)
+//   content, content-factor: epochs {10,20,30,50}, learning_rate log-uniform [0.001, 0.03],
+//        temperature {0.05,0.1,0.2}, neighbours {5,10,20,50}, max_n {0,5} (character
+//        n-grams off or 3..5), self_pairs {0, 0.25}; content-factor also map_reg
+//        log-uniform [0.01, 100]
+//        (the encoder's shape and the ALS factors it maps into keep base's values)
 //   pop, tfidf, random: nothing to tune
 // Fields outside the space (seed, threads, cg_steps, weighting) keep base's values.
 ModelConfig sample_config(const ModelConfig& base, Rng& rng);
