@@ -63,7 +63,8 @@ ModelConfig sample_config(const ModelConfig& base, Rng& rng) {
     c.content.training.temperature = pick(rng, kTemperature);
     c.content.neighbours = pick(rng, kNeighbours);
     c.content.max_n = pick(rng, kMaxN);
-    c.content.training.self_pairs = rng.uniform() < 0.5 ? 0.0f : 0.25f;
+    static const float kSelfPairs[] = {0.0f, 0.25f, 0.5f};
+    c.content.training.self_pairs = pick(rng, kSelfPairs);
     if (c.model == "content-factor") c.content.map_reg = static_cast<float>(log_uniform(rng, 0.01, 100.0));
   }
   return c;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the loaders' libFuzzer target (clang-14, ASan + UBSan) and fuzzes it.
+# Builds the libFuzzer targets (clang-14, ASan + UBSan: file loaders, parameter files and
+# splits, encoder files) and fuzzes them.
 # Usage: tests/fuzz/run.sh [seconds=60]
 # Output (binary, corpus, crash artifacts) goes to $FUZZ_DIR, default build/fuzz.
 # Exit status is non-zero when the fuzzer finds a crash, leak, hang or broken invariant;
@@ -55,6 +56,23 @@ printf 'holdout:0.2:1,2,3' >"$out/config-seeds/split-holdout"
 printf 'folds:u1,u2' >"$out/config-seeds/split-folds"
 "$out/config_fuzz" -max_total_time="$(( (seconds + 3) / 4 ))" -max_len=1024 -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix="$out/artifacts/config-" -print_final_stats=1 "$out/config-corpus" "$out/config-seeds"
+
+# The encoder file readers (ONNX protobuf and tokenizer.json) get another quarter. Seeds:
+# a small encoder exported by `reco encoder` from the fixtures, when reco is built.
+clang++-14 -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  -DONNX_ML=1 -DONNX_NAMESPACE=onnx -I"$root/core/include" -I"$root/models/include" -I/usr/include/eigen3 \
+  "$root/tests/fuzz/encoder_fuzz.cpp" "$root/models/src/onnx_encoder.cpp" "$src"/*.cpp \
+  -lonnx -lonnx_proto -lprotobuf -o "$out/encoder_fuzz"
+mkdir -p "$out/encoder-corpus" "$out/encoder-seeds"
+reco="$root/build/native/server/reco"
+if [[ -x "$reco" ]]; then
+  printf '{"model": "content", "params": {"buckets": 64, "hidden": 4, "dim": 3, "epochs": 1}}' >"$out/tiny-encoder.json"
+  "$reco" encoder --quiet --data "$root/build/native/tests/fixtures/mllatest-mini" --format mllatest --params "$out/tiny-encoder.json" \
+    --out "$out/tiny-encoder" >/dev/null
+  cp "$out/tiny-encoder/encoder.onnx" "$out/tiny-encoder/tokenizer.json" "$out/encoder-seeds/"
+fi
+"$out/encoder_fuzz" -max_total_time="$(( (seconds + 3) / 4 ))" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+  -artifact_prefix="$out/artifacts/encoder-" -print_final_stats=1 "$out/encoder-corpus" "$out/encoder-seeds"
 
 "$out/loaders_fuzz" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
   -dict="$root/tests/fuzz/loaders.dict" -artifact_prefix="$out/artifacts/" -print_final_stats=1 \

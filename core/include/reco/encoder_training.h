@@ -27,7 +27,7 @@ struct EncoderTraining {
   // Fraction of anchors whose positive is a random part of their own text (each feature
   // kept with probability 1/3, at least one) instead of a neighbour: teaches the encoder
   // that a few words of an item's text (a typed query) belong near the item.
-  float self_pairs = 0.0f;
+  float self_pairs = 0.5f;
   std::uint64_t seed = 42;
 
   void validate() const;  // ParamError naming the field

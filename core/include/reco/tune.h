@@ -31,7 +31,7 @@ Split validation_split(const Split& outer, double fraction, std::uint64_t seed);
 //   ease: lambda log-uniform [1, 10000] (top_n is a size/accuracy choice, not searched)
 //   content, content-factor: epochs {10,20,30,50}, learning_rate log-uniform [0.001, 0.03],
 //        temperature {0.05,0.1,0.2}, neighbours {5,10,20,50}, max_n {0,5} (character
-//        n-grams off or 3..5), self_pairs {0, 0.25}; content-factor also map_reg
+//        n-grams off or 3..5), self_pairs {0, 0.25, 0.5}; content-factor also map_reg
 //        log-uniform [0.01, 100]
 //        (the encoder's shape and the ALS factors it maps into keep base's values)
 //   pop, tfidf, random: nothing to tune
