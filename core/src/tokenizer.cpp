@@ -1,5 +1,8 @@
 #include "reco/tokenizer.h"
 
+#include <climits>
+#include <cstdint>
+
 #include "reco/error.h"
 
 namespace reco {
@@ -184,21 +187,41 @@ nlohmann::json Tokenizer::to_json() const {
           {"max_words", params_.max_words}, {"normalization", "utf8-latin1-fold-v1"}};
 }
 
+namespace {
+
+// j[key] as an integer in [lo, hi]; anything else (missing, a string, a float, out of
+// range) is a DataError naming the field, never a conversion of an unrepresentable value.
+std::int64_t integer_field(const nlohmann::json& j, const char* key, std::int64_t lo, std::int64_t hi,
+                           const std::string& source) {
+  const auto it = j.find(key);
+  if (it == j.end()) throw DataError(source, 0, key, "missing");
+  if (!it->is_number_integer()) throw DataError(source, 0, key, "expected an integer, found " + it->dump());
+  if (it->is_number_unsigned() ? it->get<std::uint64_t>() > static_cast<std::uint64_t>(hi)
+                               : (it->get<std::int64_t>() < lo || it->get<std::int64_t>() > hi))
+    throw DataError(source, 0, key, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], found " + it->dump());
+  return it->get<std::int64_t>();
+}
+
+std::string string_field(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
 Tokenizer Tokenizer::from_json(const nlohmann::json& j, const std::string& source) {
   if (!j.is_object()) throw DataError(source, 0, "", "expected a JSON object");
-  if (j.value("kind", "") != "hashed-ngrams" || j.value("hash", "") != "fnv1a64" ||
-      j.value("normalization", "") != "utf8-latin1-fold-v1")
+  if (string_field(j, "kind") != "hashed-ngrams" || string_field(j, "hash") != "fnv1a64" ||
+      string_field(j, "normalization") != "utf8-latin1-fold-v1")
     throw DataError(source, 0, "kind", "unsupported tokenizer (expected hashed-ngrams, fnv1a64, utf8-latin1-fold-v1)");
   TokenizerParams p;
-  try {
-    p.buckets = j.at("buckets").get<std::uint32_t>();
-    p.min_n = j.at("min_n").get<int>();
-    p.max_n = j.at("max_n").get<int>();
-    p.bigrams = j.at("bigrams").get<bool>();
-    p.max_words = j.at("max_words").get<int>();
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(source, 0, "", std::string("bad tokenizer field: ") + e.what());
-  }
+  p.buckets = static_cast<std::uint32_t>(integer_field(j, "buckets", 1, UINT32_MAX, source));
+  p.min_n = static_cast<int>(integer_field(j, "min_n", INT32_MIN, INT32_MAX, source));
+  p.max_n = static_cast<int>(integer_field(j, "max_n", INT32_MIN, INT32_MAX, source));
+  p.max_words = static_cast<int>(integer_field(j, "max_words", INT32_MIN, INT32_MAX, source));
+  const auto bigrams = j.find("bigrams");
+  if (bigrams == j.end() || !bigrams->is_boolean()) throw DataError(source, 0, "bigrams", "expected true or false");
+  p.bigrams = bigrams->get<bool>();
   try {
     return Tokenizer(p);
   } catch (const ParamError& e) {

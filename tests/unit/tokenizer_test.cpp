@@ -79,6 +79,20 @@ TEST_CASE("tokenizer parameters round-trip through JSON and are validated", "[to
   j = t.to_json();
   j["min_n"] = 9;
   CHECK_THROWS_WITH(Tokenizer::from_json(j, "tokenizer.json"), Catch::Contains("min_n"));
+  // Found by the encoder fuzzer: a huge float for an integer field, and wrong types.
+  j = t.to_json();
+  j["buckets"] = 6.47e68;
+  CHECK_THROWS_WITH(Tokenizer::from_json(j, "tokenizer.json"), Catch::Contains("buckets") && Catch::Contains("integer"));
+  j["buckets"] = 99999999999LL;
+  CHECK_THROWS_WITH(Tokenizer::from_json(j, "tokenizer.json"), Catch::Contains("buckets"));
+  j = t.to_json();
+  j["kind"] = 7;
+  CHECK_THROWS_WITH(Tokenizer::from_json(j, "tokenizer.json"), Catch::Contains("unsupported"));
+  j = t.to_json();
+  j["bigrams"] = "yes";
+  CHECK_THROWS_WITH(Tokenizer::from_json(j, "tokenizer.json"), Catch::Contains("bigrams"));
+  j.erase("max_words");
+  CHECK_THROWS_WITH(Tokenizer::from_json(j, "tokenizer.json"), Catch::Contains("max_words"));
   p.buckets = 0;
   CHECK_THROWS_AS(Tokenizer(p), reco::ParamError);
 }
