@@ -173,14 +173,11 @@ EncoderWeights train_encoder(const std::vector<EncoderInput>& texts,
       const std::size_t b = std::min(anchors.size() - start, static_cast<std::size_t>(training.batch));
       if (b < 2) break;
       // Rows 0..b-1 are anchors, b..2b-1 their positives.
-      std::vector<std::int32_t> items(2 * b);
       inputs.resize(2 * b);
       for (std::size_t i = 0; i < b; ++i) {
         const auto& pos = positives[static_cast<std::size_t>(anchors[start + i])];
-        items[i] = anchors[start + i];
-        items[b + i] = pos[rng.below(pos.size())];
-        inputs[i] = &texts[static_cast<std::size_t>(items[i])];
-        inputs[b + i] = &texts[static_cast<std::size_t>(items[b + i])];
+        inputs[i] = &texts[static_cast<std::size_t>(anchors[start + i])];
+        inputs[b + i] = &texts[static_cast<std::size_t>(pos[rng.below(pos.size())])];
         const EncoderInput& own = *inputs[i];
         if (training.self_pairs > 0.0f && !own.ids.empty() && rng.uniform() < training.self_pairs) {
           EncoderInput& part = crops[i];
@@ -189,7 +186,6 @@ EncoderWeights train_encoder(const std::vector<EncoderInput>& texts,
             if (rng.below(3) == 0) part.ids.push_back(id);
           if (part.ids.empty()) part.ids.push_back(own.ids[rng.below(own.ids.size())]);
           part.weights.assign(part.ids.size(), 1.0f / static_cast<float>(part.ids.size()));
-          items[b + i] = items[i];
           inputs[b + i] = &part;
         }
       }
