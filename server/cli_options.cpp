@@ -69,6 +69,7 @@ ModelConfig resolve_model(const ModelFlags& f) {
   if (f.ease_top) c.ease.top_n = *f.ease_top;
   if (f.ease_max_items) c.ease.max_items = *f.ease_max_items;
   if (!is_content_model(c.model)) make_model(c);  // validates the parameters now, before any data is loaded
+  else if (c.model == "hybrid") c.hybrid_config().validate();
   else if (c.model != "tfidf") c.content.validate();
   return c;
 }

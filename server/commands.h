@@ -15,5 +15,6 @@ Action add_tune_command(CLI::App& app);
 Action add_bench_command(CLI::App& app);
 Action add_encoder_command(CLI::App& app);
 Action add_search_command(CLI::App& app);
+Action add_export_command(CLI::App& app);
 
 }  // namespace reco::cli

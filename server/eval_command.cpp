@@ -7,7 +7,10 @@
 #include "commands.h"
 #include "progress.h"
 #include "reco/error.h"
+#include "reco/bundle.h"
 #include "reco/evaluate.h"
+#include "reco/hybrid_recommender.h"
+#include "reco/onnx_encoder.h"
 
 namespace reco::cli {
 namespace {
@@ -16,9 +19,31 @@ struct EvalArgs {
   DataOptions data;
   ModelFlags flags;
   std::string json_file;
+  std::string bundle;
   bool quiet = false;
   bool loss = false;
 };
+
+// A bundle is only scored on the split it was trained for: any other split's test
+// events could be among its training data.
+std::unique_ptr<Recommender> load_bundle_model(const std::string& dir, const LoadedData& data) {
+  LoadedBundle b = decode_bundle(directory_source(dir), [](const std::vector<std::uint8_t>& onnx, const std::string& what) {
+    return encoder_from_onnx(std::string(onnx.begin(), onnx.end()), what);
+  });
+  const std::string trained_on = b.manifest["dataset"].value("trained_on", std::string());
+  if (trained_on != data.spec.text)
+    throw ParamError("bundle", dir + " was trained on '" + trained_on + "'; evaluating it on --split " + data.spec.text +
+                                   " could score events it was trained on (export it with --split " + data.spec.text + ")");
+  const HybridModel& m = b.model;
+  if (m.n_items() != data.dataset.items.size())
+    throw ParamError("bundle", dir + " holds " + std::to_string(m.n_items()) + " items; the data set has " +
+                                   std::to_string(data.dataset.items.size()));
+  for (std::int32_t i = 0; i < m.n_items(); ++i)
+    if (m.item_ids[static_cast<std::size_t>(i)] != data.dataset.items.id(i))
+      throw ParamError("bundle", dir + " item " + std::to_string(i) + " is '" + m.item_ids[static_cast<std::size_t>(i)] +
+                                     "', the data set's is '" + data.dataset.items.id(i) + "'");
+  return std::make_unique<HybridRecommender>(std::move(b.model), "bundle");
+}
 
 nlohmann::json metrics_json(const UserMetrics& m, double coverage, int k) {
   const std::string at = "@" + std::to_string(k);
@@ -32,7 +57,11 @@ void print_row(const char* name, int users, const UserMetrics& m, double coverag
 }
 
 int run_eval(const EvalArgs& a) {
-  ModelConfig requested = resolve_model(a.flags);
+  if (!a.bundle.empty() && (!a.flags.model.empty() || !a.flags.params_file.empty()))
+    throw ParamError("bundle", "--bundle evaluates the bundle's own model; leave out --model and --params");
+  ModelFlags flags = a.flags;
+  if (!a.bundle.empty()) flags.model = "hybrid";
+  ModelConfig requested = resolve_model(flags);
   requested.als.track_loss = a.loss;
   Progress progress(!a.quiet || a.loss, a.loss);
   progress.note("loading " + a.data.data + " (" + a.data.format + ")");
@@ -45,8 +74,9 @@ int run_eval(const EvalArgs& a) {
   options.weighting = config.weighting;
 
   std::vector<SplitResult> results;
+  if (!a.bundle.empty() && data.splits.size() != 1) throw ParamError("split", "--bundle needs exactly one split, the one it was exported for");
   for (const Split& split : data.splits) {
-    auto model = make_model(config, &data.dataset);
+    auto model = a.bundle.empty() ? make_model(config, &data.dataset) : load_bundle_model(a.bundle, data);
     progress.note(split.name + ": " + std::to_string(split.train.size()) + " training and " +
                   std::to_string(split.test.size()) + " test events");
     results.push_back(evaluate_split(*model, split, data.dataset.users.size(), data.dataset.items.size(), options,
@@ -71,8 +101,12 @@ int run_eval(const EvalArgs& a) {
   coverage /= n;
 
   const int k = a.data.k;
-  std::printf("model %s (%s), split %s, K=%d; training items excluded, every test event relevant\n",
-              config.model.c_str(), to_json(config)["params"].dump().c_str(), data.spec.text.c_str(), k);
+  if (a.bundle.empty())
+    std::printf("model %s (%s), split %s, K=%d; training items excluded, every test event relevant\n",
+                config.model.c_str(), to_json(config)["params"].dump().c_str(), data.spec.text.c_str(), k);
+  else
+    std::printf("bundle %s, split %s, K=%d; training items excluded, every test event relevant\n", a.bundle.c_str(),
+                data.spec.text.c_str(), k);
   std::printf("%-12s %6s %9s %9s %9s %9s %9s %8s %8s\n", "split", "users", ("P@" + std::to_string(k)).c_str(),
               ("R@" + std::to_string(k)).c_str(), ("NDCG@" + std::to_string(k)).c_str(),
               ("MAP@" + std::to_string(k)).c_str(), ("Cov@" + std::to_string(k)).c_str(), "fit s", "rec s");
@@ -118,6 +152,7 @@ Action add_eval_command(CLI::App& app) {
   add_data_options(*cmd, args->data);
   add_model_flags(*cmd, args->flags);
   cmd->add_option("--json", args->json_file, "Also write the results as JSON to this file");
+  cmd->add_option("--bundle", args->bundle, "Evaluate the model of this bundle folder (exported with the same --split)");
   cmd->add_flag("--quiet", args->quiet, "No progress on stderr");
   cmd->add_flag("--loss", args->loss, "ALS: print the training objective after every iteration (stderr)");
   return [cmd, args]() { return cmd->parsed() ? run_eval(*args) : -1; };

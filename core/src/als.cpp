@@ -107,22 +107,32 @@ void Als::score_user(std::int32_t user, std::vector<float>& scores) const {
   out.noalias() = items_ * users_.row(user).transpose();
 }
 
-Eigen::VectorXf Als::fold_in(const std::vector<std::int32_t>& items, const std::vector<float>& values) const {
+FoldIn fold_in(const FactorMatrix& item_factors, const Eigen::MatrixXf& gram, float reg, float alpha,
+               const std::vector<std::int32_t>& items, const std::vector<float>& values) {
   if (items.size() != values.size()) throw ParamError("values", "history has " + std::to_string(items.size()) + " items but " + std::to_string(values.size()) + " values");
-  const int f = params_.factors;
-  Eigen::MatrixXf a = item_gram_;
-  a.diagonal().array() += params_.reg;
+  const auto f = item_factors.cols();
+  Eigen::MatrixXf a = gram;
+  a.diagonal().array() += reg;
   Eigen::VectorXf b = Eigen::VectorXf::Zero(f);
+  FoldIn out;
+  out.confidence.reserve(items.size());
   for (std::size_t k = 0; k < items.size(); ++k) {
     const std::int32_t i = items[k];
-    if (i < 0 || i >= items_.rows()) throw ParamError("item", "index " + std::to_string(i) + " is outside the catalog");
+    if (i < 0 || i >= item_factors.rows()) throw ParamError("item", "index " + std::to_string(i) + " is outside the catalog");
     if (!std::isfinite(values[k])) throw ParamError("value", "history value for item index " + std::to_string(i) + " is not finite");
-    const RowVector y(items_.row(i).data(), f);
-    const float c = 1.0f + params_.alpha * values[k];
+    const RowVector y(item_factors.row(i).data(), f);
+    const float c = 1.0f + alpha * values[k];
     a.selfadjointView<Eigen::Lower>().rankUpdate(y, c - 1.0f);
     b += c * y;
+    out.confidence.push_back(c);
   }
-  return a.selfadjointView<Eigen::Lower>().ldlt().solve(b);
+  out.solver.compute(a);  // LDLT<., Lower> reads only the lower triangle, which rankUpdate filled
+  out.user = out.solver.solve(b);
+  return out;
+}
+
+Eigen::VectorXf Als::fold_in(const std::vector<std::int32_t>& items, const std::vector<float>& values) const {
+  return reco::fold_in(items_, item_gram_, params_.reg, params_.alpha, items, values).user;
 }
 
 double Als::loss(const Interactions& train) const {

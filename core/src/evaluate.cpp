@@ -24,6 +24,7 @@ SplitResult evaluate_split(Recommender& model, const Split& split, std::int32_t 
   model.fit(train, progress);
   result.fit_seconds = seconds_since(start);
   result.model_bytes = model.model_bytes();
+  if (!split.candidates.empty()) model.restrict_candidates(split.candidates);
 
   // Relevant sets: distinct test items per user that are not already in training
   // (those could never be recommended and would only lower every model alike).

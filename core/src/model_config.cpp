@@ -75,11 +75,12 @@ void read_als(const json& p, AlsParams& a, const std::string& source, const std:
 
 void read_content(const json& p, ContentParams& c, const std::string& source, const std::string& model) {
   const bool factor = model == "content-factor";
+  const bool hybrid = model == "hybrid";
   for (auto it = p.begin(); it != p.end(); ++it) {
     static const char* const kKeys[] = {"dim",         "hidden",     "buckets",   "max_features", "epochs",
                                         "batch",       "learning_rate", "temperature", "table_init", "self_pairs", "seed",
                                         "min_n",       "max_n",      "bigrams",   "neighbours",   "shrinkage"};
-    bool ok = factor && (it.key() == "map_reg" || it.key() == "als");
+    bool ok = (factor && (it.key() == "map_reg" || it.key() == "als")) || (hybrid && it.key() == "map_reg");
     for (const char* k : kKeys) ok = ok || it.key() == k;
     if (!ok) throw DataError(source, 0, "params." + it.key(), "not a parameter of model '" + model + "'");
   }
@@ -106,17 +107,80 @@ void read_content(const json& p, ContentParams& c, const std::string& source, co
   }
 }
 
+json content_json(const ContentParams& p) {
+  return {{"dim", p.shape.dim},
+          {"hidden", p.shape.hidden},
+          {"buckets", p.shape.buckets},
+          {"max_features", p.shape.max_features},
+          {"epochs", p.training.epochs},
+          {"batch", p.training.batch},
+          {"learning_rate", p.training.learning_rate},
+          {"temperature", p.training.temperature},
+          {"table_init", p.training.table_init},
+          {"self_pairs", p.training.self_pairs},
+          {"seed", p.training.seed},
+          {"min_n", p.min_n},
+          {"max_n", p.max_n},
+          {"bigrams", p.bigrams},
+          {"neighbours", p.neighbours},
+          {"shrinkage", p.shrinkage}};
+}
+
+json hybrid_json(const ModelConfig& c) {
+  const HybridParams& h = c.hybrid;
+  json content = content_json(c.content);
+  content["map_reg"] = c.content.map_reg;
+  return {{"als", als_json(c.als)},
+          {"content", content},
+          {"fusion_t", h.fusion_t},
+          {"cf_candidates", h.cf_candidates},
+          {"content_candidates", h.content_candidates},
+          {"popular_candidates", h.popular_candidates},
+          {"recency_half_life_days", h.recency_half_life_days},
+          {"query_cf_weight", h.query_cf_weight},
+          {"hnsw", {{"M", h.hnsw.M}, {"ef_construction", h.hnsw.ef_construction}, {"ef_search", h.hnsw.ef_search},
+                    {"seed", h.hnsw.seed}}}};
+}
+
+void read_hybrid(const json& p, ModelConfig& c, const std::string& source) {
+  reject_unknown_keys(p, {"als", "content", "fusion_t", "cf_candidates", "content_candidates", "popular_candidates",
+                          "recency_half_life_days", "query_cf_weight", "hnsw"},
+                      source, "hybrid");
+  HybridParams& h = c.hybrid;
+  read_field(p, "fusion_t", h.fusion_t, source);
+  read_field(p, "cf_candidates", h.cf_candidates, source);
+  read_field(p, "content_candidates", h.content_candidates, source);
+  read_field(p, "popular_candidates", h.popular_candidates, source);
+  read_field(p, "recency_half_life_days", h.recency_half_life_days, source);
+  read_field(p, "query_cf_weight", h.query_cf_weight, source);
+  const auto object = [&](const char* key) -> const json* {
+    const auto it = p.find(key);
+    if (it == p.end()) return nullptr;
+    if (!it->is_object()) throw DataError(source, 0, std::string("params.") + key, "expected an object");
+    return &*it;
+  };
+  if (const json* a = object("als")) read_als(*a, c.als, source, "hybrid");
+  if (const json* t = object("content")) read_content(*t, c.content, source, "hybrid");
+  if (const json* n = object("hnsw")) {
+    reject_unknown_keys(*n, {"M", "ef_construction", "ef_search", "seed"}, source, "hybrid");
+    read_field(*n, "M", h.hnsw.M, source);
+    read_field(*n, "ef_construction", h.hnsw.ef_construction, source);
+    read_field(*n, "ef_search", h.hnsw.ef_search, source);
+    read_field(*n, "seed", h.hnsw.seed, source);
+  }
+}
+
 }  // namespace
 
-const char* model_names() { return "als, ease, bpr, knn, pop, tfidf, random, content, content-factor"; }
+const char* model_names() { return "als, ease, bpr, knn, pop, tfidf, random, content, content-factor, hybrid"; }
 
 bool is_content_model(const std::string& model) {
-  return model == "tfidf" || model == "content" || model == "content-factor";
+  return model == "tfidf" || model == "content" || model == "content-factor" || model == "hybrid";
 }
 
 void check_model_name(const std::string& model) {
   if (model != "als" && model != "ease" && model != "bpr" && model != "knn" && model != "pop" && model != "tfidf" &&
-      model != "random" && model != "content" && model != "content-factor")
+      model != "random" && model != "content" && model != "content-factor" && model != "hybrid")
     throw ParamError("model", "unknown model '" + model + "'; expected one of " + model_names());
 }
 
@@ -133,27 +197,13 @@ json to_json(const ModelConfig& c) {
   if (c.model == "als") {
     params = als_json(c.als);
   } else if (c.model == "content" || c.model == "content-factor") {
-    const ContentParams& p = c.content;
-    params = {{"dim", p.shape.dim},
-              {"hidden", p.shape.hidden},
-              {"buckets", p.shape.buckets},
-              {"max_features", p.shape.max_features},
-              {"epochs", p.training.epochs},
-              {"batch", p.training.batch},
-              {"learning_rate", p.training.learning_rate},
-              {"temperature", p.training.temperature},
-              {"table_init", p.training.table_init},
-              {"self_pairs", p.training.self_pairs},
-              {"seed", p.training.seed},
-              {"min_n", p.min_n},
-              {"max_n", p.max_n},
-              {"bigrams", p.bigrams},
-              {"neighbours", p.neighbours},
-              {"shrinkage", p.shrinkage}};
+    params = content_json(c.content);
     if (c.model == "content-factor") {
-      params["map_reg"] = p.map_reg;
-      params["als"] = als_json(p.als);
+      params["map_reg"] = c.content.map_reg;
+      params["als"] = als_json(c.content.als);
     }
+  } else if (c.model == "hybrid") {
+    params = hybrid_json(c);
   } else if (c.model == "bpr") {
     params = {{"factors", c.bpr.factors}, {"epochs", c.bpr.epochs}, {"learning_rate", c.bpr.learning_rate},
               {"reg", c.bpr.reg},         {"seed", c.bpr.seed}};
@@ -191,6 +241,8 @@ ModelConfig model_config_from_json(const json& j, const std::string& source, con
     read_als(*p, c.als, source, c.model);
   } else if (c.model == "content" || c.model == "content-factor") {
     read_content(*p, c.content, source, c.model);
+  } else if (c.model == "hybrid") {
+    read_hybrid(*p, c, source);
   } else if (c.model == "bpr") {
     reject_unknown_keys(*p, {"factors", "epochs", "learning_rate", "reg", "seed"}, source, c.model);
     read_field(*p, "factors", c.bpr.factors, source);
@@ -221,6 +273,7 @@ std::unique_ptr<Recommender> make_model(const ModelConfig& c, const Dataset* cat
     texts.reserve(catalog->item_info.size());
     for (const auto& info : catalog->item_info) texts.push_back(item_text(info));
     if (c.model == "tfidf") return std::make_unique<TfidfContent>(texts);
+    if (c.model == "hybrid") return std::make_unique<HybridRecommender>(*catalog, c.hybrid_config());
     return std::make_unique<ContentModel>(std::move(texts), c.content,
                                           c.model == "content" ? ContentScoring::Profile : ContentScoring::Factor);
   }

@@ -1,5 +1,6 @@
 #include "reco/tune.h"
 
+#include <chrono>
 #include <cmath>
 #include <stdexcept>
 
@@ -16,6 +17,44 @@ double log_uniform(Rng& rng, double lo, double hi) {
 template <typename T, std::size_t N>
 T pick(Rng& rng, const T (&choices)[N]) {
   return choices[rng.below(N)];
+}
+
+// The hybrid's fusion constant only changes scoring, so each validation split is fitted
+// once and every T on the grid is scored on that one fit.
+std::vector<Trial> fusion_sweep(const ModelConfig& base, const std::vector<Split>& validations, std::int32_t n_users,
+                                std::int32_t n_items, const SearchOptions& options,
+                                const std::function<void(int, const Trial&)>& on_trial, const Dataset* catalog) {
+  if (!catalog) throw ParamError("model", "hybrid needs the item catalog");
+  std::vector<Trial> trials;
+  for (float t : kFusionGrid) {
+    Trial trial;
+    trial.config = base;
+    trial.config.hybrid.fusion_t = t;
+    trials.push_back(trial);
+  }
+  for (const Split& v : validations) {
+    const Interactions train = make_interactions(v.train, n_users, n_items, options.eval.weighting);
+    const auto start = std::chrono::steady_clock::now();
+    const HybridModel fitted = train_hybrid(train, *catalog, base.hybrid_config());
+    const double fit_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    for (Trial& trial : trials) {
+      HybridRecommender model(fitted, "hybrid");
+      model.set_fusion_t(trial.config.hybrid.fusion_t);
+      const SplitResult r = evaluate_split(model, v, n_users, n_items, options.eval);
+      trial.mean.precision += r.mean.precision;
+      trial.mean.recall += r.mean.recall;
+      trial.mean.ndcg += r.mean.ndcg;
+      trial.mean.map += r.mean.map;
+      trial.seconds += r.recommend_seconds + fit_s / static_cast<double>(trials.size());
+    }
+  }
+  const double n = static_cast<double>(validations.size());
+  for (std::size_t t = 0; t < trials.size(); ++t) {
+    UserMetrics& m = trials[t].mean;
+    m = {m.precision / n, m.recall / n, m.ndcg / n, m.map / n};
+    if (on_trial) on_trial(static_cast<int>(t), trials[t]);
+  }
+  return trials;
 }
 
 }  // namespace
@@ -78,6 +117,8 @@ std::vector<Trial> random_search(const ModelConfig& base, const std::vector<Spli
   std::vector<Split> validations;
   for (std::size_t s = 0; s < outer.size(); ++s)
     validations.push_back(validation_split(outer[s], options.validation_fraction, options.seed + s));
+
+  if (base.model == "hybrid") return fusion_sweep(base, validations, n_users, n_items, options, on_trial, catalog);
 
   Rng rng(options.seed);
   const int budget = base.model == "pop" || base.model == "tfidf" || base.model == "random" ? 1 : options.budget;

@@ -34,6 +34,19 @@ struct AlsParams {
   void validate() const;
 };
 
+// A user's factor from a history alone (Hu et al.'s user step for one row):
+//   x = A^-1 b,  A = Y'Y + reg I + sum_j (c_j - 1) y_j y_j',  b = sum_j c_j y_j,
+// c_j = 1 + alpha * r_j. `gram` is Y'Y. The factorisation of A is kept because a
+// score's per-item decomposition needs it: x . y_i = sum_j c_j (A^-1 y_i) . y_j.
+struct FoldIn {
+  Eigen::VectorXf user;
+  Eigen::LDLT<Eigen::MatrixXf> solver;  // of A
+  std::vector<float> confidence;        // c_j per history entry
+};
+// Items outside [0, rows of Y) and non-finite values throw ParamError.
+FoldIn fold_in(const FactorMatrix& item_factors, const Eigen::MatrixXf& gram, float reg, float alpha,
+               const std::vector<std::int32_t>& items, const std::vector<float>& values);
+
 class Als : public Recommender {
  public:
   explicit Als(AlsParams params = {});

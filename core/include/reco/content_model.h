@@ -58,6 +58,8 @@ class ContentModel : public Recommender {
   const Eigen::MatrixXf& item_embeddings() const { return embeddings_; }
   // (dim + 1) x factors: [embedding, 1] -> ALS factor. Empty for "content".
   const Eigen::MatrixXf& factor_map() const { return map_; }
+  // The ALS model the map targets ("content-factor" only; unfitted otherwise).
+  const Als& als() const { return als_; }
   // Mean training loss after each epoch.
   const std::vector<double>& loss_history() const { return losses_; }
 

@@ -12,22 +12,26 @@
 #include "reco/content_model.h"
 #include "reco/dataset.h"
 #include "reco/ease.h"
+#include "reco/hybrid_recommender.h"
 #include "reco/item_knn.h"
 #include "reco/recommender.h"
 
 namespace reco {
 
 struct ModelConfig {
-  std::string model = "als";  // als | ease | bpr | knn | pop | tfidf | random | content | content-factor
+  std::string model = "als";  // als | ease | bpr | knn | pop | tfidf | random | content | content-factor | hybrid
   Weighting weighting = Weighting::Binary;  // how events become matrix values
   AlsParams als;
   BprParams bpr;
   ItemKnnParams knn;
   EaseParams ease;
-  ContentParams content;  // content and content-factor
+  ContentParams content;  // content, content-factor, and hybrid's encoder and map
+  HybridParams hybrid;    // hybrid (which also uses `als` and `content`)
+
+  HybridConfig hybrid_config() const { return {als, content, hybrid}; }
 };
 
-// Models that rank by item text and so need the catalog (tfidf, content, content-factor).
+// Models that rank by item text and so need the catalog (tfidf, content, content-factor, hybrid).
 bool is_content_model(const std::string& model);
 
 // The configuration to actually fit on a catalog of `n_items`: EASE above its

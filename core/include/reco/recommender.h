@@ -29,6 +29,10 @@ class Recommender {
   // them is the ranking step's job.
   virtual void score_user(std::int32_t user, std::vector<float>& scores) const = 0;
 
+  // Evaluation will rank only `items` (an item cold-start split's candidates). Models
+  // that choose their own candidates use it as an allow list; others ignore it.
+  virtual void restrict_candidates(const std::vector<std::int32_t>& items) { (void)items; }
+
   // Bytes of the parameters a client needs to score a new user from a history (what a
   // model bundle would ship), or 0 when the model does not report it.
   virtual std::int64_t model_bytes() const { return 0; }

@@ -34,9 +34,15 @@ Split validation_split(const Split& outer, double fraction, std::uint64_t seed);
 //        n-grams off or 3..5), self_pairs {0, 0.25, 0.5}; content-factor also map_reg
 //        log-uniform [0.01, 100]
 //        (the encoder's shape and the ALS factors it maps into keep base's values)
+//   hybrid: fusion_t over kFusionGrid, every value scored on one fit per validation
+//        split (run by random_search; the budget does not apply); the ALS and content
+//        parameters keep base's values (tune them as als and content-factor)
 //   pop, tfidf, random: nothing to tune
 // Fields outside the space (seed, threads, cg_steps, weighting) keep base's values.
 ModelConfig sample_config(const ModelConfig& base, Rng& rng);
+
+// The fusion constants T the hybrid's search scores (|history| at which CF takes over).
+constexpr float kFusionGrid[] = {1, 2, 3, 5, 8, 13, 20, 35, 50, 100, 200, 500, 1000};
 
 struct Trial {
   ModelConfig config;

@@ -1,0 +1,87 @@
+// Everything the hybrid ranker needs to serve any user from a history, as one value:
+// what a model bundle holds once loaded, and what training produces before export.
+//
+//   factors     n_items x f   collaborative item factors (ALS for items with
+//                             interactions; the content-to-factor map's output for items
+//                             without any, so new items take part in collaborative scoring)
+//   gram        f x f         Y'Y of `factors`, so a user's factor is one solve (fold-in)
+//   embeddings  n_items x d   unit-length content embeddings from the text encoder
+//   factor_map  (d+1) x f     ridge map [embedding, 1] -> factor (items added at run time)
+//   popularity  n_items       training users per item (the fallback for empty histories)
+//   two HNSW indexes          inner product on `factors`, cosine on `embeddings`
+//
+// Invariant (checked by validate()): every per-item array has n_items() rows and the
+// indexes hold exactly n_items() items, item i of an index being item i of the catalog.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "reco/als.h"
+#include "reco/content_encoder.h"
+#include "reco/dataset.h"
+#include "reco/hnsw_index.h"
+
+namespace reco {
+
+// Which signals the fusion uses. Cf and Content switch one off (for comparisons such as
+// `reco export`'s report); bundles always ship Hybrid.
+enum class FusionMode { Hybrid, Cf, Content };
+
+struct HybridParams {
+  // Fusion: s = a * z_cf + (1 - a) * z_content with a = min(1, |history| / fusion_t).
+  // Chosen on validation data (reco tune --model hybrid).
+  float fusion_t = 10.0f;
+  int cf_candidates = 200;       // N of the factor index's top-N (history items come on top)
+  int content_candidates = 200;  // N of the content index's top-N
+  int popular_candidates = 50;   // most popular items always among the candidates
+  // Content profile weights halve every this many days of age relative to the request's
+  // time (0 turns recency weighting off; histories without timestamps are unaffected).
+  float recency_half_life_days = 0.0f;
+  // With a text query, a is capped here so the query's content signal keeps a share.
+  float query_cf_weight = 0.3f;
+  HnswParams hnsw;
+  FusionMode mode = FusionMode::Hybrid;
+
+  void validate() const;  // ParamError naming the field
+};
+
+struct HybridModel {
+  std::vector<std::string> item_ids;  // external ids, index = item
+  std::vector<ItemInfo> items;        // display metadata, parallel to item_ids
+  FactorMatrix factors;
+  Eigen::MatrixXf gram;
+  float reg = 0.0f;    // the ALS regularisation fold-in uses
+  float alpha = 0.0f;  // the ALS confidence slope fold-in uses: c = 1 + alpha * r
+  FactorMatrix embeddings;  // row-major like factors: a request reads whole rows
+  Eigen::MatrixXf factor_map;
+  std::vector<float> popularity;
+  std::optional<TextEncoder> encoder;  // absent: no text queries and no run-time items
+  std::optional<HnswIndex> factor_index;
+  std::optional<HnswIndex> content_index;
+  HybridParams params;
+  // Items by descending popularity (ties by index), at most max(popular_candidates, 1000):
+  // the fallback list, kept so a request never sorts the whole catalog.
+  std::vector<std::int32_t> popular_order;
+
+  std::int32_t n_items() const { return static_cast<std::int32_t>(item_ids.size()); }
+  int factor_dim() const { return static_cast<int>(factors.cols()); }
+  int content_dim() const { return static_cast<int>(embeddings.cols()); }
+
+  // Recomputes gram from factors, popular_order from popularity, and (re)builds both
+  // indexes with params.hnsw. Call after changing any of them.
+  void rebuild_derived();
+  // Recomputes popular_order only (a loaded bundle ships gram and indexes).
+  void refresh_popular_order();
+  // Throws DataError naming `source` and the part that is inconsistent.
+  void validate(const std::string& source) const;
+};
+
+// The item's factor predicted from its content embedding by the map.
+Eigen::VectorXf map_to_factor(const Eigen::MatrixXf& factor_map, const float* embedding);
+
+}  // namespace reco

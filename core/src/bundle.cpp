@@ -1,0 +1,500 @@
+#include "reco/bundle.h"
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "reco/error.h"
+#include "reco/quantize.h"
+#include "reco/sha256.h"
+
+namespace reco {
+namespace {
+
+using nlohmann::json;
+using Bytes = std::vector<std::uint8_t>;
+
+// Section names in the order they are written. Optional ones may be absent.
+constexpr const char* kItems = "items";
+constexpr const char* kFactors = "factors";
+constexpr const char* kFactorScales = "factor_scales";
+constexpr const char* kEmbeddings = "embeddings";
+constexpr const char* kEmbeddingScales = "embedding_scales";
+constexpr const char* kGram = "gram";
+constexpr const char* kFactorMap = "factor_map";
+constexpr const char* kPopularity = "popularity";
+constexpr const char* kHnswFactors = "hnsw_factors";
+constexpr const char* kHnswContent = "hnsw_content";
+constexpr const char* kEncoder = "encoder";
+constexpr const char* kTokenizer = "tokenizer";
+
+// Catalogs above this are refused before any allocation: 2^26 items is far beyond what
+// a browser can hold, and it keeps every size product below 2^63.
+constexpr std::int64_t kMaxItems = 1 << 26;
+constexpr std::int64_t kMaxDim = 4096;
+
+Bytes float_bytes(const float* v, std::size_t n) {
+  Bytes b(n * 4);
+  if (n) std::memcpy(b.data(), v, n * 4);  // little-endian on every supported platform
+  return b;
+}
+
+Bytes json_bytes(const json& j) {
+  const std::string s = j.dump();
+  return Bytes(s.begin(), s.end());
+}
+
+// A per-item matrix at `dtype`: the main section's bytes, and for int8 the scales.
+struct EncodedMatrix {
+  Bytes values, scales;
+};
+
+EncodedMatrix encode_matrix(const FactorMatrix& m, MatrixDtype dtype) {
+  EncodedMatrix out;
+  const std::size_t n = static_cast<std::size_t>(m.size());
+  if (dtype == MatrixDtype::Float32) {
+    out.values = float_bytes(m.data(), n);
+  } else if (dtype == MatrixDtype::Float16) {
+    std::vector<std::uint16_t> h(n);
+    floats_to_half(m.data(), n, h.data());
+    out.values.resize(n * 2);
+    if (n) std::memcpy(out.values.data(), h.data(), n * 2);
+  } else {
+    const Int8Rows q = quantize_rows_int8(m.data(), static_cast<std::int32_t>(m.rows()), static_cast<std::int32_t>(m.cols()));
+    out.values.resize(n);
+    if (n) std::memcpy(out.values.data(), q.values.data(), n);
+    out.scales = float_bytes(q.scales.data(), q.scales.size());
+  }
+  return out;
+}
+
+FactorMatrix round_trip(const FactorMatrix& m, MatrixDtype dtype) {
+  FactorMatrix out(m.rows(), m.cols());
+  const std::size_t n = static_cast<std::size_t>(m.size());
+  if (dtype == MatrixDtype::Float32) return m;
+  if (dtype == MatrixDtype::Float16) {
+    std::vector<std::uint16_t> h(n);
+    floats_to_half(m.data(), n, h.data());
+    half_to_floats(h.data(), n, out.data());
+  } else {
+    dequantize_rows(quantize_rows_int8(m.data(), static_cast<std::int32_t>(m.rows()), static_cast<std::int32_t>(m.cols())), out.data());
+  }
+  return out;
+}
+
+json hybrid_params_json(const HybridParams& h) {
+  return {{"fusion_t", h.fusion_t},
+          {"cf_candidates", h.cf_candidates},
+          {"content_candidates", h.content_candidates},
+          {"popular_candidates", h.popular_candidates},
+          {"recency_half_life_days", h.recency_half_life_days},
+          {"query_cf_weight", h.query_cf_weight},
+          {"hnsw", {{"M", h.hnsw.M}, {"ef_construction", h.hnsw.ef_construction}, {"ef_search", h.hnsw.ef_search}, {"seed", h.hnsw.seed}}}};
+}
+
+json items_json(const HybridModel& m) {
+  json items = json::array();
+  for (std::int32_t i = 0; i < m.n_items(); ++i) {
+    const ItemInfo& info = m.items[static_cast<std::size_t>(i)];
+    items.push_back({{"id", m.item_ids[static_cast<std::size_t>(i)]}, {"title", info.title}, {"genres", info.genres}, {"tags", info.tags}});
+  }
+  return items;
+}
+
+// ---- reading ----
+
+[[noreturn]] void fail(const std::string& where, const std::string& field, const std::string& msg) {
+  throw DataError(where, 0, field, msg);
+}
+
+const json& member(const json& j, const char* key, const std::string& where, json::value_t type, const char* type_name) {
+  const auto it = j.find(key);
+  if (it == j.end()) fail(where, key, "missing");
+  const bool ok = it->type() == type || (type == json::value_t::number_integer && it->is_number_unsigned()) ||
+                  (type == json::value_t::number_float && it->is_number());
+  if (!ok) fail(where, key, std::string("expected ") + type_name + ", found " + it->dump());
+  return *it;
+}
+
+std::int64_t int_member(const json& j, const char* key, const std::string& where, std::int64_t lo, std::int64_t hi) {
+  const json& v = member(j, key, where, json::value_t::number_integer, "an integer");
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi)) fail(where, key, "out of range");
+  const std::int64_t x = v.get<std::int64_t>();
+  if (x < lo || x > hi) fail(where, key, std::to_string(x) + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return x;
+}
+
+float float_member(const json& j, const char* key, const std::string& where) {
+  const double v = member(j, key, where, json::value_t::number_float, "a number").get<double>();
+  if (!std::isfinite(v) || std::abs(v) > 1e30) fail(where, key, "not a finite number in range");
+  return static_cast<float>(v);
+}
+
+struct SectionEntry {
+  std::string name, file, dtype, sha256;
+  std::int64_t bytes = 0;
+  std::vector<std::int64_t> shape;
+};
+
+std::vector<SectionEntry> section_table(const json& manifest) {
+  const std::string where = "manifest.json";
+  const json& sections = member(manifest, "sections", where, json::value_t::object, "an object");
+  std::vector<SectionEntry> out;
+  for (auto it = sections.begin(); it != sections.end(); ++it) {
+    const std::string w = "manifest.json section '" + it.key() + "'";
+    if (!it->is_object()) fail(where, "sections." + it.key(), "expected an object");
+    SectionEntry e;
+    e.name = it.key();
+    e.file = member(*it, "file", w, json::value_t::string, "a string").get<std::string>();
+    // Plain file names only: a manifest must not point outside its bundle.
+    if (e.file.empty() || e.file.find('/') != std::string::npos || e.file.find('\\') != std::string::npos || e.file[0] == '.')
+      fail(w, "file", "'" + e.file + "' is not a plain file name");
+    e.bytes = int_member(*it, "bytes", w, 0, std::int64_t(1) << 40);
+    e.dtype = member(*it, "dtype", w, json::value_t::string, "a string").get<std::string>();
+    e.sha256 = member(*it, "sha256", w, json::value_t::string, "a string").get<std::string>();
+    if (e.sha256.size() != 64 || e.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
+      fail(w, "sha256", "expected 64 lowercase hex digits");
+    const json& shape = member(*it, "shape", w, json::value_t::array, "an array");
+    if (shape.size() > 4) fail(w, "shape", "more than 4 dimensions");
+    for (const json& d : shape) {
+      if (!d.is_number_integer() || d.get<std::int64_t>() < 0 || d.get<std::int64_t>() > kMaxItems)
+        fail(w, "shape", "dimensions must be integers in [0, " + std::to_string(kMaxItems) + "]");
+      e.shape.push_back(d.get<std::int64_t>());
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+class SectionReader {
+ public:
+  SectionReader(const json& manifest, const BundleSource& source) : source_(source), table_(section_table(manifest)) {}
+
+  bool has(const std::string& name) const { return find(name) != nullptr; }
+
+  // The section's verified bytes, after checking dtype and shape against expectations.
+  Bytes read(const std::string& name, const std::string& dtype, const std::vector<std::int64_t>& shape) const {
+    const SectionEntry* e = find(name);
+    const std::string w = "bundle section '" + name + "'";
+    if (!e) fail(w, "sections." + name, "missing from the manifest");
+    const std::string wf = w + " (" + e->file + ")";
+    if (e->dtype != dtype) fail(wf, "dtype", "expected " + dtype + ", the manifest says " + e->dtype);
+    if (!shape.empty() && e->shape != shape) {
+      std::string want, got;
+      for (auto d : shape) want += (want.empty() ? "" : ",") + std::to_string(d);
+      for (auto d : e->shape) got += (got.empty() ? "" : ",") + std::to_string(d);
+      fail(wf, "shape", "expected [" + want + "], the manifest says [" + got + "]");
+    }
+    const std::int64_t element = dtype == "float32" ? 4 : dtype == "float16" ? 2 : dtype == "int8" ? 1 : 0;
+    if (element > 0) {
+      std::int64_t count = 1;
+      for (auto d : e->shape) {
+        count *= d;  // d <= 2^26 and count stays <= 2^40 below, so this cannot overflow
+        if (count > (std::int64_t(1) << 40)) fail(wf, "shape", "too large");
+      }
+      if (count * element != e->bytes)
+        fail(wf, "bytes", "the manifest says " + std::to_string(e->bytes) + " bytes but the shape needs " + std::to_string(count * element));
+    }
+    Bytes b = source_(e->file);
+    if (static_cast<std::int64_t>(b.size()) != e->bytes)
+      fail(wf, "bytes", "file has " + std::to_string(b.size()) + " bytes, the manifest says " + std::to_string(e->bytes) +
+                            (static_cast<std::int64_t>(b.size()) < e->bytes ? " (truncated)" : ""));
+    if (sha256_hex(b.data(), b.size()) != e->sha256) fail(wf, "sha256", "checksum mismatch: the file is corrupted or from another bundle");
+    return b;
+  }
+
+ private:
+  const SectionEntry* find(const std::string& name) const {
+    for (const SectionEntry& e : table_)
+      if (e.name == name) return &e;
+    return nullptr;
+  }
+  const BundleSource& source_;
+  std::vector<SectionEntry> table_;
+};
+
+std::vector<float> floats_of(const Bytes& b, const std::string& section) {
+  std::vector<float> v(b.size() / 4);
+  if (!v.empty()) std::memcpy(v.data(), b.data(), v.size() * 4);
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (!std::isfinite(v[i])) fail("bundle section '" + section + "'", "values", "value " + std::to_string(i) + " is not finite");
+  return v;
+}
+
+FactorMatrix read_matrix(const SectionReader& r, const char* name, const char* scales_name, MatrixDtype dtype,
+                         std::int64_t rows, std::int64_t cols) {
+  const std::string dt = matrix_dtype_name(dtype);
+  // Read (and so size-check) the bytes before allocating what the manifest's shape asks for.
+  const Bytes b = r.read(name, dt, {rows, cols});
+  FactorMatrix m(rows, cols);
+  const std::size_t n = static_cast<std::size_t>(rows * cols);
+  if (dtype == MatrixDtype::Float32) {
+    const std::vector<float> v = floats_of(b, name);
+    if (n) std::memcpy(m.data(), v.data(), n * 4);
+  } else if (dtype == MatrixDtype::Float16) {
+    std::vector<std::uint16_t> h(n);
+    if (n) std::memcpy(h.data(), b.data(), n * 2);
+    half_to_floats(h.data(), n, m.data());
+    if (!m.allFinite()) fail(std::string("bundle section '") + name + "'", "values", "holds a non-finite half");
+  } else {
+    Int8Rows q;
+    q.rows = static_cast<std::int32_t>(rows);
+    q.cols = static_cast<std::int32_t>(cols);
+    q.values.resize(n);
+    if (n) std::memcpy(q.values.data(), b.data(), n);
+    q.scales = floats_of(r.read(scales_name, "float32", {rows}), scales_name);
+    for (float s : q.scales)
+      if (s < 0.0f) fail(std::string("bundle section '") + scales_name + "'", "values", "a scale is negative");
+    dequantize_rows(q, m.data());
+  }
+  return m;
+}
+
+std::string string_of(const Bytes& b) { return std::string(b.begin(), b.end()); }
+
+json parse_json_section(const Bytes& b, const std::string& name) {
+  try {
+    return json::parse(b.begin(), b.end());
+  } catch (const json::exception& e) {
+    fail("bundle section '" + name + "'", "", std::string("not valid JSON: ") + e.what());
+  }
+}
+
+void read_items(const Bytes& b, std::int64_t n, HybridModel& m) {
+  const std::string w = std::string("bundle section '") + kItems + "'";
+  const json j = parse_json_section(b, kItems);
+  if (!j.is_array() || static_cast<std::int64_t>(j.size()) != n)
+    fail(w, "", "expected an array of " + std::to_string(n) + " items");
+  m.item_ids.reserve(static_cast<std::size_t>(n));
+  m.items.reserve(static_cast<std::size_t>(n));
+  const auto strings = [&](const json& item, const char* key, std::size_t i) {
+    std::vector<std::string> out;
+    const auto it = item.find(key);
+    if (it == item.end()) return out;
+    if (!it->is_array()) fail(w, "[" + std::to_string(i) + "]." + key, "expected an array of strings");
+    for (const json& s : *it) {
+      if (!s.is_string()) fail(w, "[" + std::to_string(i) + "]." + key, "expected an array of strings");
+      out.push_back(s.get<std::string>());
+    }
+    return out;
+  };
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const json& item = j[i];
+    if (!item.is_object()) fail(w, "[" + std::to_string(i) + "]", "expected an object");
+    const auto id = item.find("id");
+    if (id == item.end() || !id->is_string() || id->get<std::string>().empty())
+      fail(w, "[" + std::to_string(i) + "].id", "missing or not a non-empty string");
+    ItemInfo info;
+    if (const auto t = item.find("title"); t != item.end()) {
+      if (!t->is_string()) fail(w, "[" + std::to_string(i) + "].title", "expected a string");
+      info.title = t->get<std::string>();
+    }
+    info.genres = strings(item, "genres", i);
+    info.tags = strings(item, "tags", i);
+    m.item_ids.push_back(id->get<std::string>());
+    m.items.push_back(std::move(info));
+  }
+}
+
+HybridParams read_ranker_params(const json& manifest) {
+  const std::string w = "manifest.json ranker";
+  const json& r = member(manifest, "ranker", "manifest.json", json::value_t::object, "an object");
+  HybridParams h;
+  h.fusion_t = float_member(r, "fusion_t", w);
+  h.cf_candidates = static_cast<int>(int_member(r, "cf_candidates", w, 0, 100000));
+  h.content_candidates = static_cast<int>(int_member(r, "content_candidates", w, 0, 100000));
+  h.popular_candidates = static_cast<int>(int_member(r, "popular_candidates", w, 0, 100000));
+  h.recency_half_life_days = float_member(r, "recency_half_life_days", w);
+  h.query_cf_weight = float_member(r, "query_cf_weight", w);
+  const json& hn = member(r, "hnsw", w, json::value_t::object, "an object");
+  h.hnsw.M = static_cast<int>(int_member(hn, "M", w + ".hnsw", 2, 1024));
+  h.hnsw.ef_construction = static_cast<int>(int_member(hn, "ef_construction", w + ".hnsw", 1, 100000));
+  h.hnsw.ef_search = static_cast<int>(int_member(hn, "ef_search", w + ".hnsw", 1, 100000));
+  h.hnsw.seed = static_cast<std::uint64_t>(int_member(hn, "seed", w + ".hnsw", 0, std::numeric_limits<std::int64_t>::max()));
+  try {
+    h.validate();
+  } catch (const ParamError& e) {
+    fail(w, e.param(), e.what());
+  }
+  return h;
+}
+
+}  // namespace
+
+MatrixDtype parse_matrix_dtype(const std::string& name) {
+  if (name == "int8") return MatrixDtype::Int8;
+  if (name == "float16") return MatrixDtype::Float16;
+  if (name == "float32") return MatrixDtype::Float32;
+  throw ParamError("dtype", "unknown '" + name + "'; expected int8, float16 or float32");
+}
+
+std::string matrix_dtype_name(MatrixDtype d) {
+  return d == MatrixDtype::Int8 ? "int8" : d == MatrixDtype::Float16 ? "float16" : "float32";
+}
+
+HybridModel quantized_model(const HybridModel& model, MatrixDtype dtype) {
+  HybridModel q = model;
+  q.factors = round_trip(model.factors, dtype);
+  q.embeddings = round_trip(model.embeddings, dtype);
+  q.rebuild_derived();
+  return q;
+}
+
+std::vector<BundleFile> encode_bundle(const HybridModel& m, MatrixDtype dtype, const Bytes& encoder_onnx, const BundleInfo& info) {
+  m.validate("model");
+  const std::int64_t n = m.n_items(), f = m.factor_dim(), d = m.content_dim();
+  std::vector<BundleFile> files;
+  json sections = json::object();
+  const auto add = [&](const char* name, const char* ext, const std::string& dt, const json& shape, Bytes bytes) {
+    const std::string hash = sha256_hex(bytes.data(), bytes.size());
+    const std::string file = std::string(name) + "." + hash.substr(0, 16) + "." + ext;
+    sections[name] = {{"file", file}, {"bytes", bytes.size()}, {"dtype", dt}, {"shape", shape}, {"sha256", hash}};
+    files.push_back({file, std::move(bytes)});
+  };
+  add(kItems, "json", "json", {n}, json_bytes(items_json(m)));
+  const std::string dt = matrix_dtype_name(dtype);
+  EncodedMatrix fm = encode_matrix(m.factors, dtype);
+  add(kFactors, "bin", dt, {n, f}, std::move(fm.values));
+  if (dtype == MatrixDtype::Int8) add(kFactorScales, "bin", "float32", {n}, std::move(fm.scales));
+  EncodedMatrix em = encode_matrix(m.embeddings, dtype);
+  add(kEmbeddings, "bin", dt, {n, d}, std::move(em.values));
+  if (dtype == MatrixDtype::Int8) add(kEmbeddingScales, "bin", "float32", {n}, std::move(em.scales));
+  add(kGram, "bin", "float32", {f, f}, float_bytes(m.gram.data(), static_cast<std::size_t>(m.gram.size())));
+  if (m.factor_map.size()) {
+    const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> map = m.factor_map;
+    add(kFactorMap, "bin", "float32", {d + 1, f}, float_bytes(map.data(), static_cast<std::size_t>(map.size())));
+  }
+  add(kPopularity, "bin", "float32", {n}, float_bytes(m.popularity.data(), m.popularity.size()));
+  add(kHnswFactors, "bin", "hnsw", {n}, m.factor_index->serialize());
+  add(kHnswContent, "bin", "hnsw", {n}, m.content_index->serialize());
+  if (m.encoder && !encoder_onnx.empty()) {
+    add(kEncoder, "onnx", "onnx", json::array(), encoder_onnx);
+    add(kTokenizer, "json", "json", json::array(), json_bytes(m.encoder->tokenizer.to_json()));
+  }
+  std::string version = info.model_version;
+  if (version.empty()) {
+    std::string all;
+    for (auto it = sections.begin(); it != sections.end(); ++it) all += it.key() + (*it)["sha256"].get<std::string>();
+    version = sha256_hex(all.data(), all.size()).substr(0, 12);
+  }
+  json manifest = {{"format", kBundleFormat},
+                   {"format_version", kBundleFormatVersion},
+                   {"model_version", version},
+                   {"dataset", info.dataset},
+                   {"params", info.params},
+                   {"metrics", info.metrics},
+                   {"items", n},
+                   {"factor_dim", f},
+                   {"content_dim", d},
+                   {"matrix_dtype", dt},
+                   {"fold_in", {{"reg", m.reg}, {"alpha", m.alpha}}},
+                   {"ranker", hybrid_params_json(m.params)},
+                   {"sections", sections}};
+  if (!info.created.empty()) manifest["created"] = info.created;
+  const std::string text = manifest.dump(2) + "\n";
+  files.insert(files.begin(), BundleFile{"manifest.json", Bytes(text.begin(), text.end())});
+  return files;
+}
+
+json parse_manifest(const Bytes& bytes) {
+  const std::string where = "manifest.json";
+  json j;
+  try {
+    j = json::parse(bytes.begin(), bytes.end());
+  } catch (const json::exception& e) {
+    fail(where, "", std::string("not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) fail(where, "", "expected a JSON object");
+  const std::string format = member(j, "format", where, json::value_t::string, "a string").get<std::string>();
+  if (format != kBundleFormat) fail(where, "format", "'" + format + "' is not a reco bundle (expected '" + kBundleFormat + "')");
+  const std::int64_t version = int_member(j, "format_version", where, 0, 1 << 30);
+  if (version != kBundleFormatVersion)
+    fail(where, "format_version", "version " + std::to_string(version) + " is not supported (this build reads version " +
+                                      std::to_string(kBundleFormatVersion) + ")");
+  member(j, "model_version", where, json::value_t::string, "a string");
+  int_member(j, "items", where, 1, kMaxItems);
+  int_member(j, "factor_dim", where, 1, kMaxDim);
+  int_member(j, "content_dim", where, 1, kMaxDim);
+  const std::string dt = member(j, "matrix_dtype", where, json::value_t::string, "a string").get<std::string>();
+  try {
+    parse_matrix_dtype(dt);
+  } catch (const ParamError& e) {
+    fail(where, "matrix_dtype", e.what());
+  }
+  const json& fold = member(j, "fold_in", where, json::value_t::object, "an object");
+  if (float_member(fold, "reg", where + " fold_in") < 0.0f) fail(where, "fold_in.reg", "must be >= 0");
+  if (float_member(fold, "alpha", where + " fold_in") < 0.0f) fail(where, "fold_in.alpha", "must be >= 0");
+  read_ranker_params(j);
+  section_table(j);
+  return j;
+}
+
+LoadedBundle decode_bundle(const BundleSource& source, const EncoderDecoder& decode_encoder) {
+  LoadedBundle out;
+  out.manifest = parse_manifest(source("manifest.json"));
+  const json& j = out.manifest;
+  const std::int64_t n = j["items"].get<std::int64_t>();
+  const std::int64_t f = j["factor_dim"].get<std::int64_t>();
+  const std::int64_t d = j["content_dim"].get<std::int64_t>();
+  out.dtype = parse_matrix_dtype(j["matrix_dtype"].get<std::string>());
+  const SectionReader r(j, source);
+  HybridModel& m = out.model;
+  m.params = read_ranker_params(j);
+  m.reg = j["fold_in"]["reg"].get<float>();
+  m.alpha = j["fold_in"]["alpha"].get<float>();
+  read_items(r.read(kItems, "json", {n}), n, m);
+  m.factors = read_matrix(r, kFactors, kFactorScales, out.dtype, n, f);
+  m.embeddings = read_matrix(r, kEmbeddings, kEmbeddingScales, out.dtype, n, d);
+  const std::vector<float> gram = floats_of(r.read(kGram, "float32", {f, f}), kGram);
+  m.gram = Eigen::Map<const Eigen::MatrixXf>(gram.data(), f, f);
+  if (r.has(kFactorMap)) {
+    const std::vector<float> map = floats_of(r.read(kFactorMap, "float32", {d + 1, f}), kFactorMap);
+    m.factor_map = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(map.data(), d + 1, f);
+  }
+  m.popularity = floats_of(r.read(kPopularity, "float32", {n}), kPopularity);
+  for (float p : m.popularity)
+    if (p < 0.0f) fail(std::string("bundle section '") + kPopularity + "'", "values", "a popularity is negative");
+  for (const auto& [name, index] : {std::pair<const char*, std::optional<HnswIndex>*>{kHnswFactors, &m.factor_index},
+                                    std::pair<const char*, std::optional<HnswIndex>*>{kHnswContent, &m.content_index}}) {
+    const Bytes b = r.read(name, "hnsw", {n});
+    *index = HnswIndex::deserialize(b.data(), b.size(), std::string("bundle section '") + name + "'");
+  }
+  if (r.has(kEncoder)) {
+    out.encoder_onnx = r.read(kEncoder, "onnx", {});
+    const json tj = parse_json_section(r.read(kTokenizer, "json", {}), kTokenizer);
+    Tokenizer tokenizer = Tokenizer::from_json(tj, std::string("bundle section '") + kTokenizer + "'");
+    if (decode_encoder) {
+      QuantizedEncoder w = decode_encoder(out.encoder_onnx, std::string("bundle section '") + kEncoder + "'");
+      m.encoder = TextEncoder{std::move(tokenizer), std::move(w)};
+    }
+  }
+  m.validate("bundle");
+  m.refresh_popular_order();
+  return out;
+}
+
+void write_bundle_files(const std::string& dir, const std::vector<BundleFile>& files) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw ParamError("out", "cannot create '" + dir + "': " + ec.message());
+  for (const BundleFile& f : files) {
+    const std::string path = (std::filesystem::path(dir) / f.name).string();
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(f.bytes.data()), static_cast<std::streamsize>(f.bytes.size()));
+    if (!out) throw ParamError("out", "cannot write '" + path + "'");
+  }
+}
+
+BundleSource directory_source(const std::string& dir) {
+  return [dir](const std::string& name) {
+    const std::string path = (std::filesystem::path(dir) / name).string();
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw DataError(path, 0, "", "cannot open the bundle file");
+    Bytes b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return b;
+  };
+}
+
+}  // namespace reco

@@ -1,0 +1,80 @@
+#include "reco/hybrid_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "reco/error.h"
+
+namespace reco {
+
+void HybridParams::validate() const {
+  if (!(fusion_t > 0.0f) || !(fusion_t <= 1e6f)) throw ParamError("fusion_t", "must be in (0, 1e6]");
+  const auto count = [](const char* name, int v) {
+    if (v < 0 || v > 100000) throw ParamError(name, "must be in [0, 100000], got " + std::to_string(v));
+  };
+  count("cf_candidates", cf_candidates);
+  count("content_candidates", content_candidates);
+  count("popular_candidates", popular_candidates);
+  if (!(recency_half_life_days >= 0.0f) || !(recency_half_life_days <= 1e6f))
+    throw ParamError("recency_half_life_days", "must be in [0, 1e6] (0 turns recency weighting off)");
+  if (!(query_cf_weight >= 0.0f) || !(query_cf_weight <= 1.0f)) throw ParamError("query_cf_weight", "must be in [0, 1]");
+  hnsw.validate();
+}
+
+namespace {
+
+std::vector<std::int32_t> popular_first(const std::vector<float>& popularity, int keep) {
+  std::vector<std::int32_t> order(popularity.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int32_t>(i);
+  const std::size_t n = std::min(order.size(), static_cast<std::size_t>(std::max(keep, 0)));
+  const auto better = [&](std::int32_t a, std::int32_t b) {
+    const float pa = popularity[static_cast<std::size_t>(a)], pb = popularity[static_cast<std::size_t>(b)];
+    return pa != pb ? pa > pb : a < b;
+  };
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(), better);
+  order.resize(n);
+  return order;
+}
+
+}  // namespace
+
+void HybridModel::rebuild_derived() {
+  gram = (factors.transpose() * factors).eval();
+  popular_order = popular_first(popularity, std::max(params.popular_candidates, 1000));
+  factor_index = HnswIndex::build(factors.data(), n_items(), factor_dim(), HnswMetric::InnerProduct, params.hnsw);
+  content_index = HnswIndex::build(embeddings.data(), n_items(), content_dim(), HnswMetric::Cosine, params.hnsw);
+}
+
+void HybridModel::refresh_popular_order() {
+  popular_order = popular_first(popularity, std::max(params.popular_candidates, 1000));
+}
+
+void HybridModel::validate(const std::string& source) const {
+  const auto fail = [&](const std::string& part, const std::string& msg) { throw DataError(source, 0, part, msg); };
+  const std::int64_t n = n_items();
+  if (static_cast<std::int64_t>(items.size()) != n) fail("items", "metadata for " + std::to_string(items.size()) + " items, ids for " + std::to_string(n));
+  if (factors.rows() != n) fail("factors", std::to_string(factors.rows()) + " rows for " + std::to_string(n) + " items");
+  if (factors.cols() < 1) fail("factors", "no columns");
+  if (gram.rows() != factors.cols() || gram.cols() != factors.cols()) fail("gram", "shape does not match the factor dimension");
+  if (embeddings.rows() != n) fail("embeddings", std::to_string(embeddings.rows()) + " rows for " + std::to_string(n) + " items");
+  if (embeddings.cols() < 1) fail("embeddings", "no columns");
+  if (factor_map.size() != 0 && (factor_map.rows() != embeddings.cols() + 1 || factor_map.cols() != factors.cols()))
+    fail("factor_map", "shape must be (content dim + 1) x factor dim");
+  if (static_cast<std::int64_t>(popularity.size()) != n) fail("popularity", std::to_string(popularity.size()) + " values for " + std::to_string(n) + " items");
+  if (encoder && encoder->dim() != content_dim()) fail("encoder", "output dimension differs from the content embeddings'");
+  if (!factor_index || factor_index->size() != n || factor_index->dim() != factor_dim() || factor_index->metric() != HnswMetric::InnerProduct)
+    fail("factor_index", "must be an inner-product index over every item's factor");
+  if (!content_index || content_index->size() != n || content_index->dim() != content_dim() || content_index->metric() != HnswMetric::Cosine)
+    fail("content_index", "must be a cosine index over every item's embedding");
+  if (!std::isfinite(reg) || reg < 0.0f) fail("reg", "must be finite and >= 0");
+  if (!std::isfinite(alpha) || alpha < 0.0f) fail("alpha", "must be finite and >= 0");
+}
+
+Eigen::VectorXf map_to_factor(const Eigen::MatrixXf& factor_map, const float* embedding) {
+  const Eigen::Index d = factor_map.rows() - 1;
+  Eigen::VectorXf out = factor_map.row(d).transpose();
+  for (Eigen::Index k = 0; k < d; ++k) out += embedding[k] * factor_map.row(k).transpose();
+  return out;
+}
+
+}  // namespace reco

@@ -1,0 +1,359 @@
+#include "reco/ranker.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "reco/error.h"
+
+namespace reco {
+namespace {
+
+std::string lower_ascii(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+bool contains_sorted(const std::vector<std::int32_t>& v, std::int32_t x) { return std::binary_search(v.begin(), v.end(), x); }
+
+std::vector<std::int32_t> sorted_unique(std::vector<std::int32_t> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+// Repeated history items merge like training events (Merge::Max): the largest strength
+// and the newest timestamp.
+std::vector<HistoryEntry> merge_history(const std::vector<HistoryEntry>& history) {
+  std::vector<HistoryEntry> h = history;
+  std::sort(h.begin(), h.end(), [](const HistoryEntry& a, const HistoryEntry& b) { return a.item < b.item; });
+  std::vector<HistoryEntry> out;
+  for (const HistoryEntry& e : h) {
+    if (!out.empty() && out.back().item == e.item) {
+      out.back().strength = std::max(out.back().strength, e.strength);
+      out.back().timestamp = std::max(out.back().timestamp, e.timestamp);
+    } else {
+      out.push_back(e);
+    }
+  }
+  return out;
+}
+
+// Everything stage 2 and the explanations need about one request.
+struct Signals {
+  std::vector<HistoryEntry> history;  // merged, by item
+  bool has_cf = false;
+  FoldIn fold;
+  bool has_content = false;
+  Eigen::VectorXf content;  // unit profile or query
+  float cf_weight = 0.0f;
+  std::string source;
+};
+
+Signals prepare(const HybridModel& m, const RankRequest& r) {
+  Signals s;
+  s.history = merge_history(r.history);
+  if (!s.history.empty()) {
+    std::vector<std::int32_t> items;
+    std::vector<float> values;
+    for (const HistoryEntry& e : s.history) {
+      items.push_back(e.item);
+      values.push_back(e.strength);
+    }
+    s.fold = fold_in(m.factors, m.gram, m.reg, m.alpha, items, values);
+    s.has_cf = s.fold.user.allFinite();
+  }
+  const int d = m.content_dim();
+  if (!r.query.empty()) {
+    s.content = Eigen::Map<const Eigen::VectorXf>(r.query.data(), d);
+  } else if (!s.history.empty()) {
+    std::int64_t now = r.now;
+    for (const HistoryEntry& e : s.history) now = r.now != 0 ? now : std::max(now, e.timestamp);
+    const double half_life_s = static_cast<double>(m.params.recency_half_life_days) * 86400.0;
+    s.content = Eigen::VectorXf::Zero(d);
+    for (const HistoryEntry& e : s.history) {
+      double w = e.strength;
+      if (half_life_s > 0.0 && e.timestamp > 0) w *= std::exp2(-static_cast<double>(std::max<std::int64_t>(now - e.timestamp, 0)) / half_life_s);
+      s.content += static_cast<float>(w) * m.embeddings.row(e.item).transpose();
+    }
+  }
+  const float norm = s.content.size() ? s.content.norm() : 0.0f;
+  s.has_content = norm > 0.0f && std::isfinite(norm);
+  if (s.has_content) s.content /= norm;
+
+  if (m.params.mode == FusionMode::Content) s.has_cf = false;
+  if (m.params.mode == FusionMode::Cf && !s.history.empty() && r.query.empty()) s.has_content = false;
+  const float a = std::min(1.0f, static_cast<float>(s.history.size()) / m.params.fusion_t);
+  if (!r.query.empty()) {
+    s.cf_weight = s.has_cf ? std::min(a, m.params.query_cf_weight) : 0.0f;
+    s.source = "query";
+  } else if (s.has_cf || s.has_content) {
+    s.cf_weight = !s.has_content ? 1.0f : (s.has_cf ? a : 0.0f);
+    s.source = "hybrid";
+  } else {
+    s.source = "popular";
+  }
+  return s;
+}
+
+bool carries_tag(const ItemInfo& info, const std::vector<std::string>& wanted_lower) {
+  for (const auto* list : {&info.genres, &info.tags})
+    for (const std::string& t : *list)
+      if (std::find(wanted_lower.begin(), wanted_lower.end(), lower_ascii(t)) != wanted_lower.end()) return true;
+  return false;
+}
+
+// Stage 1: candidate items after filters, sorted and unique.
+std::vector<std::int32_t> candidates(const HybridModel& m, const RankRequest& r, const Signals& s) {
+  std::vector<std::int32_t> blocked = sorted_unique(r.deny);
+  if (r.exclude_history) {
+    for (const HistoryEntry& e : s.history) blocked.push_back(e.item);
+    blocked = sorted_unique(std::move(blocked));
+  }
+  std::vector<std::int32_t> out;
+  if (!r.allow.empty() || !r.tags.empty()) {
+    // Filtered requests score every matching item: an index's top-N could hold too few.
+    std::vector<std::string> wanted;
+    for (const std::string& t : r.tags) wanted.push_back(lower_ascii(t));
+    const auto consider = [&](std::int32_t i) {
+      if (!contains_sorted(blocked, i) && (wanted.empty() || carries_tag(m.items[static_cast<std::size_t>(i)], wanted))) out.push_back(i);
+    };
+    if (!r.allow.empty()) {
+      for (std::int32_t i : sorted_unique(r.allow)) consider(i);
+    } else {
+      for (std::int32_t i = 0; i < m.n_items(); ++i) consider(i);
+    }
+    return out;
+  }
+  const int extra = static_cast<int>(r.exclude_history ? s.history.size() : 0) + static_cast<int>(r.deny.size());
+  const auto take = [&](const std::vector<Neighbour>& found) {
+    for (const Neighbour& n : found) out.push_back(n.item);
+  };
+  if (s.has_cf && m.params.cf_candidates > 0) take(m.factor_index->search(s.fold.user.data(), m.params.cf_candidates + extra));
+  if (s.has_content && m.params.content_candidates > 0)
+    take(m.content_index->search(s.content.data(), m.params.content_candidates + extra));
+  int popular = m.params.popular_candidates + extra;
+  if (s.source == "popular") popular = std::max(popular, r.k + extra);
+  for (std::size_t p = 0; p < m.popular_order.size() && static_cast<int>(p) < popular; ++p) out.push_back(m.popular_order[p]);
+  out = sorted_unique(std::move(out));
+  out.erase(std::remove_if(out.begin(), out.end(), [&](std::int32_t i) { return contains_sorted(blocked, i); }), out.end());
+  return out;
+}
+
+// (x - mean) / std over the candidates; all zeros when the values are constant.
+void z_normalise(std::vector<float>& v) {
+  if (v.empty()) return;
+  double mean = 0.0, sq = 0.0;
+  for (float x : v) mean += x;
+  mean /= static_cast<double>(v.size());
+  for (float x : v) sq += (x - mean) * (x - mean);
+  const double sd = std::sqrt(sq / static_cast<double>(v.size()));
+  for (float& x : v) x = sd > 1e-12 ? static_cast<float>((x - mean) / sd) : 0.0f;
+}
+
+struct Scored {
+  std::vector<std::int32_t> items;
+  std::vector<float> fused, cf, content;
+};
+
+Scored score(const HybridModel& m, const RankRequest& r, const Signals& s) {
+  Scored out;
+  out.items = candidates(m, r, s);
+  const std::size_t n = out.items.size();
+  out.cf.assign(n, 0.0f);
+  out.content.assign(n, 0.0f);
+  out.fused.assign(n, 0.0f);
+  for (std::size_t c = 0; c < n; ++c) {
+    const std::int32_t i = out.items[c];
+    if (s.has_cf) out.cf[c] = m.factors.row(i).dot(s.fold.user.transpose());
+    if (s.has_content) out.content[c] = m.embeddings.row(i).dot(s.content.transpose());
+  }
+  if (s.source == "popular") {
+    for (std::size_t c = 0; c < n; ++c) out.fused[c] = m.popularity[static_cast<std::size_t>(out.items[c])];
+    z_normalise(out.fused);
+    return out;
+  }
+  std::vector<float> zc = out.cf, zt = out.content;
+  z_normalise(zc);
+  z_normalise(zt);
+  const float a = s.cf_weight;
+  for (std::size_t c = 0; c < n; ++c) out.fused[c] = (s.has_cf ? a * zc[c] : 0.0f) + (s.has_content ? (1.0f - a) * zt[c] : 0.0f);
+  return out;
+}
+
+// Positions into `sc` of the best `k` by fused score, ties by the smaller item.
+std::vector<std::size_t> best_positions(const Scored& sc, std::size_t k) {
+  std::vector<std::size_t> pos(sc.items.size());
+  for (std::size_t c = 0; c < pos.size(); ++c) pos[c] = c;
+  const auto better = [&](std::size_t a, std::size_t b) {
+    return sc.fused[a] != sc.fused[b] ? sc.fused[a] > sc.fused[b] : sc.items[a] < sc.items[b];
+  };
+  k = std::min(k, pos.size());
+  std::partial_sort(pos.begin(), pos.begin() + static_cast<std::ptrdiff_t>(k), pos.end(), better);
+  pos.resize(k);
+  return pos;
+}
+
+// Maximal marginal relevance: picks k of `pool` (best first) greedily maximising
+// lambda * relevance - (1 - lambda) * (largest cosine to an item already picked), with
+// relevance the fused score scaled to [0, 1] over the pool.
+std::vector<std::size_t> mmr(const HybridModel& m, const Scored& sc, const std::vector<std::size_t>& pool, std::size_t k,
+                             float lambda) {
+  if (pool.empty()) return {};
+  const float hi = sc.fused[pool.front()], lo = sc.fused[pool.back()];
+  const float span = hi > lo ? hi - lo : 1.0f;
+  std::vector<std::size_t> picked;
+  std::vector<char> used(pool.size(), 0);
+  std::vector<float> max_sim(pool.size(), -1.0f);
+  while (picked.size() < std::min(k, pool.size())) {
+    std::size_t best = pool.size();
+    float best_value = -std::numeric_limits<float>::infinity();
+    for (std::size_t p = 0; p < pool.size(); ++p) {
+      if (used[p]) continue;
+      const float rel = (sc.fused[pool[p]] - lo) / span;
+      const float value = lambda * rel - (1.0f - lambda) * (picked.empty() ? 0.0f : max_sim[p]);
+      if (value > best_value) best_value = value, best = p;  // strict: ties keep the better-ranked
+    }
+    used[best] = 1;
+    picked.push_back(pool[best]);
+    const auto e = m.embeddings.row(sc.items[pool[best]]);
+    for (std::size_t p = 0; p < pool.size(); ++p)
+      if (!used[p]) max_sim[p] = std::max(max_sim[p], m.embeddings.row(sc.items[pool[p]]).dot(e));
+  }
+  return picked;
+}
+
+std::vector<Contribution> explain_cf(const HybridModel& m, const Signals& s, std::int32_t item, int top) {
+  if (!s.has_cf || top <= 0) return {};
+  const Eigen::VectorXf w = s.fold.solver.solve(m.factors.row(item).transpose());
+  std::vector<Contribution> all;
+  for (std::size_t j = 0; j < s.history.size(); ++j) {
+    const float c = s.fold.confidence[j] * m.factors.row(s.history[j].item).dot(w.transpose());
+    if (c > 0.0f) all.push_back({s.history[j].item, c});
+  }
+  std::sort(all.begin(), all.end(), [](const Contribution& a, const Contribution& b) {
+    return a.score != b.score ? a.score > b.score : a.item < b.item;
+  });
+  if (all.size() > static_cast<std::size_t>(top)) all.resize(static_cast<std::size_t>(top));
+  return all;
+}
+
+std::vector<std::string> shared_tags(const ItemInfo& info, const std::vector<std::string>& history_tags_lower) {
+  std::vector<std::string> out, seen;
+  for (const auto* list : {&info.genres, &info.tags})
+    for (const std::string& t : *list) {
+      const std::string l = lower_ascii(t);
+      if (std::find(seen.begin(), seen.end(), l) != seen.end()) continue;
+      if (std::binary_search(history_tags_lower.begin(), history_tags_lower.end(), l)) {
+        out.push_back(t);
+        seen.push_back(l);
+      }
+    }
+  return out;
+}
+
+}  // namespace
+
+void RankRequest::validate(const HybridModel& m) const {
+  const std::int32_t n = m.n_items();
+  const auto check_item = [&](const char* field, std::size_t pos, std::int32_t i) {
+    if (i < 0 || i >= n)
+      throw ParamError(std::string(field) + "[" + std::to_string(pos) + "]",
+                       "item index " + std::to_string(i) + " is outside the catalog of " + std::to_string(n) + " items");
+  };
+  for (std::size_t p = 0; p < history.size(); ++p) {
+    check_item("history", p, history[p].item);
+    if (!std::isfinite(history[p].strength) || history[p].strength < 0.0f || history[p].strength > 1e6f)
+      throw ParamError("history[" + std::to_string(p) + "].strength", "must be finite and in [0, 1e6]");
+    if (history[p].timestamp < 0) throw ParamError("history[" + std::to_string(p) + "].timestamp", "must be >= 0");
+  }
+  if (!query.empty()) {
+    if (static_cast<int>(query.size()) != m.content_dim())
+      throw ParamError("query", "embedding has " + std::to_string(query.size()) + " values; the model's content dimension is " +
+                                    std::to_string(m.content_dim()));
+    for (float v : query)
+      if (!std::isfinite(v)) throw ParamError("query", "embedding holds a non-finite value");
+  }
+  if (k < 1 || k > 10000) throw ParamError("k", "must be in [1, 10000], got " + std::to_string(k));
+  for (std::size_t p = 0; p < allow.size(); ++p) check_item("allow", p, allow[p]);
+  for (std::size_t p = 0; p < deny.size(); ++p) check_item("deny", p, deny[p]);
+  if (!(mmr_lambda >= 0.0f && mmr_lambda <= 1.0f)) throw ParamError("mmr_lambda", "must be in [0, 1]");
+  if (explain < 0 || explain > 100) throw ParamError("explain", "must be in [0, 100]");
+  if (now < 0) throw ParamError("now", "must be >= 0");
+}
+
+std::vector<ScoredItem> fused_scores(const HybridModel& m, const RankRequest& r) {
+  r.validate(m);
+  const Signals s = prepare(m, r);
+  const Scored sc = score(m, r, s);
+  std::vector<ScoredItem> out(sc.items.size());
+  for (std::size_t c = 0; c < out.size(); ++c) out[c] = {sc.items[c], sc.fused[c]};
+  return out;
+}
+
+RankResult rank(const HybridModel& m, const RankRequest& r) {
+  r.validate(m);
+  const Signals s = prepare(m, r);
+  const Scored sc = score(m, r, s);
+  const std::size_t k = static_cast<std::size_t>(r.k);
+  std::vector<std::size_t> chosen;
+  if (r.mmr_lambda < 1.0f) {
+    // The pool MMR chooses from: enough better-ranked items to swap in, bounded cost.
+    chosen = mmr(m, sc, best_positions(sc, std::max<std::size_t>(5 * k, 50)), k, r.mmr_lambda);
+  } else {
+    chosen = best_positions(sc, k);
+  }
+  std::vector<std::string> history_tags;
+  if (r.explain > 0) {
+    for (const HistoryEntry& e : s.history)
+      for (const auto* list : {&m.items[static_cast<std::size_t>(e.item)].genres, &m.items[static_cast<std::size_t>(e.item)].tags})
+        for (const std::string& t : *list) history_tags.push_back(lower_ascii(t));
+    std::sort(history_tags.begin(), history_tags.end());
+    history_tags.erase(std::unique(history_tags.begin(), history_tags.end()), history_tags.end());
+  }
+  RankResult out;
+  out.cf_weight = s.cf_weight;
+  out.source = s.source;
+  out.candidates = static_cast<int>(sc.items.size());
+  for (std::size_t p : chosen) {
+    Recommendation rec;
+    rec.item = sc.items[p];
+    rec.score = sc.fused[p];
+    rec.cf = sc.cf[p];
+    rec.content = sc.content[p];
+    if (r.explain > 0) {
+      rec.because = explain_cf(m, s, rec.item, r.explain);
+      rec.shared_tags = shared_tags(m.items[static_cast<std::size_t>(rec.item)], history_tags);
+    }
+    out.items.push_back(std::move(rec));
+  }
+  return out;
+}
+
+std::int32_t add_item(HybridModel& m, const std::string& id, const ItemInfo& info) {
+  if (!m.encoder) throw ParamError("item", "this model has no text encoder, so items cannot be added from text");
+  if (m.factor_map.size() == 0) throw ParamError("item", "this model has no content-to-factor map");
+  if (id.empty()) throw ParamError("id", "must not be empty");
+  if (std::find(m.item_ids.begin(), m.item_ids.end(), id) != m.item_ids.end())
+    throw ParamError("id", "item '" + id + "' is already in the catalog");
+  const std::vector<float> e = m.encoder->encode(item_text(info));
+  const Eigen::VectorXf f = map_to_factor(m.factor_map, e.data());
+  const Eigen::Index n = m.n_items();
+  // The Gram matrix is left as shipped: the new item has no interactions, and its
+  // implicit-negative term y y' would change fold-ins by a single item's weight.
+  m.factors.conservativeResize(n + 1, Eigen::NoChange);
+  m.factors.row(n) = f.transpose();
+  m.embeddings.conservativeResize(n + 1, Eigen::NoChange);
+  m.embeddings.row(n) = Eigen::Map<const Eigen::RowVectorXf>(e.data(), static_cast<Eigen::Index>(e.size()));
+  m.item_ids.push_back(id);
+  m.items.push_back(info);
+  m.popularity.push_back(0.0f);
+  if (m.popular_order.size() < static_cast<std::size_t>(std::max(m.params.popular_candidates, 1000)))
+    m.popular_order.push_back(static_cast<std::int32_t>(n));
+  m.factor_index->add(f.data());
+  m.content_index->add(e.data());
+  return static_cast<std::int32_t>(n);
+}
+
+}  // namespace reco

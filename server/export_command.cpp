@@ -1,0 +1,178 @@
+// `reco export`: train the hybrid model, evaluate it against its content-only and
+// CF-only variants, measure the indexes' recall, and write a model bundle with an
+// evaluation report (report.json and a self-contained report.html).
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include "cli_options.h"
+#include "commands.h"
+#include "export_report.h"
+#include "progress.h"
+#include "reco/bundle.h"
+#include "reco/error.h"
+#include "reco/evaluate.h"
+#include "reco/hybrid_recommender.h"
+#include "reco/onnx_encoder.h"
+#include "reco/ranker.h"
+
+namespace reco::cli {
+namespace {
+
+struct ExportArgs {
+  std::string data, format, split, eval_split = "holdout:0.2:1", out, dtype = "int8", version;
+  ModelFlags flags;
+  int k = 10;
+  bool quiet = false;
+};
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+nlohmann::json result_json(const SplitResult& r, int k) {
+  const std::string at = "@" + std::to_string(k);
+  return {{"ndcg" + at, r.mean.ndcg}, {"recall" + at, r.mean.recall}, {"precision" + at, r.mean.precision},
+          {"map" + at, r.mean.map},   {"coverage" + at, r.coverage},   {"users", r.users},
+          {"recommend_seconds", r.recommend_seconds}};
+}
+
+// Recall@10 of both indexes against exact search, for queries the ranker really makes:
+// the folded-in factors and content profiles of (up to) 300 users' training histories.
+nlohmann::json index_recall(const HybridModel& m, const Interactions& train) {
+  std::vector<float> user_q, content_q;
+  int n = 0;
+  for (std::int32_t u = 0; u < train.n_users() && n < 300; ++u) {
+    if (train.user_items.row_size(u) == 0) continue;
+    ++n;
+    const auto items = train.user_items.row_indices(u);
+    const auto values = train.user_items.row_values(u);
+    const FoldIn f = fold_in(m.factors, m.gram, m.reg, m.alpha, items, values);
+    user_q.insert(user_q.end(), f.user.data(), f.user.data() + f.user.size());
+    Eigen::VectorXf p = Eigen::VectorXf::Zero(m.content_dim());
+    for (std::size_t j = 0; j < items.size(); ++j) p += values[j] * m.embeddings.row(items[j]).transpose();
+    content_q.insert(content_q.end(), p.data(), p.data() + p.size());
+  }
+  const double cf = hnsw_recall(*m.factor_index, m.factors.data(), m.n_items(), user_q.data(), n, 10);
+  const double content = hnsw_recall(*m.content_index, m.embeddings.data(), m.n_items(), content_q.data(), n, 10);
+  return {{"queries", n}, {"k", 10}, {"factors_recall@10", cf}, {"content_recall@10", content},
+          {"M", m.params.hnsw.M}, {"ef_construction", m.params.hnsw.ef_construction}, {"ef_search", m.params.hnsw.ef_search}};
+}
+
+SplitResult evaluate_variant(const HybridModel& fitted, FusionMode mode, const Split& split, const Dataset& ds,
+                             const EvalOptions& options) {
+  HybridModel m = fitted;
+  m.params.mode = mode;
+  HybridRecommender rec(std::move(m), "hybrid");
+  return evaluate_split(rec, split, ds.users.size(), ds.items.size(), options);
+}
+
+int run_export(const ExportArgs& a) {
+  ModelFlags flags = a.flags;
+  if (flags.model.empty() && flags.params_file.empty()) flags.model = "hybrid";
+  const ModelConfig config = resolve_model(flags);
+  if (config.model != "hybrid") throw ParamError("model", "export builds the hybrid model; '" + config.model + "' cannot be exported");
+  const MatrixDtype dtype = parse_matrix_dtype(a.dtype);
+  const Format format = parse_format(a.format);
+  Progress progress(!a.quiet);
+  progress.note("loading " + a.data + " (" + a.format + ")");
+  Dataset ds = load_dataset(a.data, format);
+
+  // The evaluation split, and what the bundle is trained on: with --split, its training
+  // side (so `reco eval --bundle` can later score it honestly on the test side);
+  // otherwise every event, after evaluating on --eval-split.
+  const bool trained_on_split = !a.split.empty();
+  const SplitSpec spec = parse_split(trained_on_split ? a.split : a.eval_split);
+  std::vector<Split> splits = make_splits(spec, ds, a.data, format);
+  if (splits.size() != 1) throw ParamError(trained_on_split ? "split" : "eval-split", "export needs exactly one split, '" + spec.text + "' gives " + std::to_string(splits.size()));
+  const Split& split = splits.front();
+  EvalOptions options;
+  options.k = a.k;
+  options.weighting = config.weighting;
+
+  progress.note("training on " + split.name + "'s training side (" + std::to_string(split.train.size()) + " events)");
+  const Interactions eval_train = make_interactions(split.train, ds.users.size(), ds.items.size(), config.weighting);
+  HybridModel fitted = train_hybrid(eval_train, ds, config.hybrid_config(), progress.callback("train"));
+  progress.note("evaluating content-only, CF-only and hybrid on " + split.name);
+  nlohmann::json evaluation = {{"split", spec.text}, {"k", a.k},
+                               {"protocol", "K=" + std::to_string(a.k) + ", training items excluded, every test event relevant; "
+                                            "fusion_t chosen on validation data carved from training (reco tune)"}};
+  evaluation["content-only"] = result_json(evaluate_variant(fitted, FusionMode::Content, split, ds, options), a.k);
+  evaluation["cf-only"] = result_json(evaluate_variant(fitted, FusionMode::Cf, split, ds, options), a.k);
+  evaluation["hybrid"] = result_json(evaluate_variant(fitted, FusionMode::Hybrid, split, ds, options), a.k);
+  progress.note("quantizing (" + a.dtype + ") and evaluating the bundled model");
+  HybridModel quantized = quantized_model(fitted, dtype);
+  evaluation["hybrid-" + a.dtype] = result_json(evaluate_variant(quantized, FusionMode::Hybrid, split, ds, options), a.k);
+  evaluation["index_recall"] = index_recall(quantized, eval_train);
+
+  if (!trained_on_split) {
+    progress.note("training the bundle's model on every event (" + std::to_string(ds.events.size()) + ")");
+    const Interactions all = make_interactions(ds.events, ds.users.size(), ds.items.size(), config.weighting);
+    fitted = train_hybrid(all, ds, config.hybrid_config(), progress.callback("train"));
+    quantized = quantized_model(fitted, dtype);
+  }
+
+  BundleInfo info;
+  info.model_version = a.version;
+  info.created = utc_now();
+  info.dataset = {{"name", std::filesystem::path(a.data).filename().string()},
+                  {"format", format_name(format)},
+                  {"users", ds.users.size()},
+                  {"items", ds.items.size()},
+                  {"events", ds.events.size()},
+                  {"trained_on", trained_on_split ? spec.text : std::string("all")}};
+  info.params = to_json(config);
+  info.metrics = evaluation;
+  const std::string onnx = encoder_to_onnx(quantized.encoder->weights);
+  const auto files = encode_bundle(quantized, dtype, std::vector<std::uint8_t>(onnx.begin(), onnx.end()), info);
+  write_bundle_files(a.out, files);
+  const nlohmann::json manifest = nlohmann::json::parse(files.front().bytes.begin(), files.front().bytes.end());
+  write_json_file((std::filesystem::path(a.out) / "report.json").string(), {{"manifest", manifest}, {"evaluation", evaluation}}, "out");
+  write_report_html((std::filesystem::path(a.out) / "report.html").string(), manifest, evaluation);
+
+  std::int64_t total = 0;
+  std::printf("bundle %s (model version %s) in %s\n", kBundleFormat, manifest["model_version"].get<std::string>().c_str(), a.out.c_str());
+  for (const BundleFile& f : files) {
+    std::printf("  %-48s %10zu bytes\n", f.name.c_str(), f.bytes.size());
+    total += static_cast<std::int64_t>(f.bytes.size());
+  }
+  std::printf("  %-48s %10lld bytes\n", "total", static_cast<long long>(total));
+  std::printf("evaluation on %s (%s):\n", spec.text.c_str(), evaluation["protocol"].get<std::string>().c_str());
+  const std::string ndcg = "ndcg@" + std::to_string(a.k), recall = "recall@" + std::to_string(a.k);
+  for (const std::string& v : {std::string("content-only"), std::string("cf-only"), std::string("hybrid"), "hybrid-" + a.dtype})
+    std::printf("  %-16s %s %.4f  %s %.4f\n", v.c_str(), ndcg.c_str(), evaluation[v][ndcg].get<double>(), recall.c_str(),
+                evaluation[v][recall].get<double>());
+  std::printf("  index recall@10 vs exact: factors %.4f, content %.4f\n", evaluation["index_recall"]["factors_recall@10"].get<double>(),
+              evaluation["index_recall"]["content_recall@10"].get<double>());
+  return 0;
+}
+
+}  // namespace
+
+Action add_export_command(CLI::App& app) {
+  auto args = std::make_shared<ExportArgs>();
+  CLI::App* cmd = app.add_subcommand("export", "Train the hybrid model, evaluate it and write a model bundle");
+  cmd->add_option("--data", args->data, "Data set folder (or CSV file for --format csv)")->required();
+  cmd->add_option("--format", args->format, "ml100k | mllatest | ml1m | csv")->required();
+  cmd->add_option("--out", args->out, "Bundle folder to write")->required();
+  cmd->add_option("--params", args->flags.params_file, "Hybrid parameters (JSON from `reco tune --model hybrid`)");
+  cmd->add_option("--split", args->split,
+                  "Train the bundle on this split's training side and evaluate on its test side (default: evaluate on "
+                  "--eval-split, then train on every event)");
+  cmd->add_option("--eval-split", args->eval_split, "Split the report evaluates on when --split is not given");
+  cmd->add_option("--dtype", args->dtype, "Storage of item factors and embeddings: int8 | float16 | float32");
+  cmd->add_option("--model-version", args->version, "Version string for the manifest (default: from the sections' checksums)");
+  cmd->add_option("--k", args->k, "Cut-off K of the report's metrics")->check(CLI::Range(1, 1000));
+  cmd->add_option("--threads", args->flags.threads, "ALS threads (results do not depend on it)");
+  cmd->add_flag("--quiet", args->quiet, "No progress on stderr");
+  return [cmd, args]() { return cmd->parsed() ? run_export(*args) : -1; };
+}
+
+}  // namespace reco::cli
