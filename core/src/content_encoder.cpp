@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "reco/error.h"
+#include "reco/quantize.h"
 #include "reco/random.h"
 
 namespace reco {
@@ -17,12 +19,6 @@ void normalise(float* z, int dim) {
   for (int j = 0; j < dim; ++j) ss += z[j] * z[j];
   const float n = std::max(std::sqrt(ss), kNormFloor);
   for (int j = 0; j < dim; ++j) z[j] /= n;
-}
-
-std::int8_t to_int8(float x, float scale) {
-  if (scale <= 0.0f) return 0;
-  const float q = std::nearbyint(x / scale);
-  return static_cast<std::int8_t>(std::clamp(q, -127.0f, 127.0f));
 }
 
 }  // namespace
@@ -79,24 +75,19 @@ QuantizedEncoder QuantizedEncoder::quantize(const EncoderWeights& w) {
   QuantizedEncoder q;
   q.shape = w.shape;
   const std::size_t hidden = static_cast<std::size_t>(w.shape.hidden), dim = static_cast<std::size_t>(w.shape.dim);
-  q.table.resize(w.table.size());
-  q.table_scale.resize(w.shape.buckets);
-  for (std::size_t r = 0; r < w.shape.buckets; ++r) {
-    const float* row = &w.table[r * hidden];
-    float m = 0.0f;
-    for (std::size_t k = 0; k < hidden; ++k) m = std::max(m, std::fabs(row[k]));
-    q.table_scale[r] = m / 127.0f;
-    for (std::size_t k = 0; k < hidden; ++k) q.table[r * hidden + k] = to_int8(row[k], q.table_scale[r]);
-  }
+  Int8Rows table = quantize_rows_int8(w.table.data(), static_cast<std::int32_t>(w.shape.buckets), w.shape.hidden);
+  q.table = std::move(table.values);
+  q.table_scale = std::move(table.scales);
+  // Per output column = per row of the transpose (dim x hidden). A column's max |x| does
+  // not depend on the order it is taken in, so this is element for element the same.
+  std::vector<float> transposed(w.projection.size());
+  for (std::size_t k = 0; k < hidden; ++k)
+    for (std::size_t j = 0; j < dim; ++j) transposed[j * hidden + k] = w.projection[k * dim + j];
+  Int8Rows columns = quantize_rows_int8(transposed.data(), w.shape.dim, w.shape.hidden);
   q.projection.resize(w.projection.size());
-  q.projection_scale.resize(dim);
-  for (std::size_t j = 0; j < dim; ++j) {
-    float m = 0.0f;
-    for (std::size_t k = 0; k < hidden; ++k) m = std::max(m, std::fabs(w.projection[k * dim + j]));
-    q.projection_scale[j] = m / 127.0f;
-    for (std::size_t k = 0; k < hidden; ++k)
-      q.projection[k * dim + j] = to_int8(w.projection[k * dim + j], q.projection_scale[j]);
-  }
+  for (std::size_t k = 0; k < hidden; ++k)
+    for (std::size_t j = 0; j < dim; ++j) q.projection[k * dim + j] = columns.values[j * hidden + k];
+  q.projection_scale = std::move(columns.scales);
   q.bias = w.bias;
   return q;
 }

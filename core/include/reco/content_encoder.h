@@ -64,7 +64,8 @@ struct QuantizedEncoder {
   std::vector<float> projection_scale;   // dim: column j's value is projection[k][j] * projection_scale[j]
   std::vector<float> bias;               // dim
 
-  // Symmetric int8 per row (table) / per column (projection): scale = max|x| / 127.
+  // Symmetric int8 per row (table) / per column (projection): scale = max|x| / 127,
+  // by quantize_rows_int8 (quantize.h). A NaN or infinite weight is a ParamError("data").
   static QuantizedEncoder quantize(const EncoderWeights& w);
 
   // The reference forward pass (see the file comment); writes shape.dim values.
