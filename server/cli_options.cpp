@@ -32,6 +32,7 @@ void add_model_flags(CLI::App& app, ModelFlags& m) {
   app.add_option("--shrinkage", m.shrinkage, "Item-kNN similarity shrinkage");
   app.add_option("--lambda", m.lambda, "EASE L2 regularisation");
   app.add_option("--ease-top", m.ease_top, "EASE entries kept per item row (int8); 0 = dense");
+  app.add_option("--signals", m.signals, "Hybrid: which signals to fuse: hybrid | cf | content (for comparisons)");
   app.add_option("--ease-max-items", m.ease_max_items, "EASE: larger catalogs fall back to ALS");
 }
 
@@ -68,6 +69,13 @@ ModelConfig resolve_model(const ModelFlags& f) {
   if (f.lambda) c.ease.lambda = *f.lambda;
   if (f.ease_top) c.ease.top_n = *f.ease_top;
   if (f.ease_max_items) c.ease.max_items = *f.ease_max_items;
+  if (!f.signals.empty()) {
+    if (c.model != "hybrid") throw ParamError("signals", "only the hybrid model fuses signals");
+    if (f.signals == "hybrid") c.hybrid.mode = FusionMode::Hybrid;
+    else if (f.signals == "cf") c.hybrid.mode = FusionMode::Cf;
+    else if (f.signals == "content") c.hybrid.mode = FusionMode::Content;
+    else throw ParamError("signals", "unknown '" + f.signals + "'; expected hybrid, cf or content");
+  }
   if (!is_content_model(c.model)) make_model(c);  // validates the parameters now, before any data is loaded
   else if (c.model == "hybrid") c.hybrid_config().validate();
   else if (c.model != "tfidf") c.content.validate();

@@ -26,6 +26,7 @@ struct ModelFlags {
   std::string model;
   std::string params_file;
   std::string weighting;
+  std::string signals;  // hybrid: hybrid | cf | content
   std::optional<int> factors, iters, cg_steps, threads, epochs, neighbours, ease_top, ease_max_items;
   std::optional<float> reg, alpha, lr, shrinkage, lambda;
   std::optional<std::uint64_t> seed;

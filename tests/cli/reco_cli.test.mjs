@@ -206,3 +206,68 @@ test('encoder export and search: a typed query finds matching titles, the same f
   expectError(['encoder', '--data', mllatest, '--format', 'mllatest', '--out', dir, '--model', 'als'], /model/, /content/);
   expectError(['search', '--data', mllatest, '--format', 'mllatest', '--top', '0', 'x'], /top/);
 });
+
+test('hybrid: fusion_t is tuned on validation data, and the tuned hybrid reaches 0.47 over the ML-100K folds', () => {
+  const out = join(tmp, 'hybrid-tuned.json');
+  const t = reco('tune', '--quiet', '--data', ml100k, '--format', 'ml100k', '--split', 'folds:u1',
+    '--params', join(src, 'models/params/ml100k-hybrid.json'), '--out', out);
+  assert.equal(t.code, 0, t.err);
+  const tuned = JSON.parse(readFileSync(out, 'utf8'));
+  assert.ok([1, 2, 3, 5, 8, 13, 20, 35, 50, 100, 200, 500, 1000].includes(tuned.params.fusion_t), tuned.params.fusion_t);
+  assert.match(tuned.validation.protocol, /validation carved from the training side/);
+  assert.match(t.out, /val NDCG/);
+
+  const { json } = evalJson('hybrid-folds', '--data', ml100k, '--format', 'ml100k', '--split', 'folds:u1,u2,u3,u4,u5',
+    '--params', join(src, 'models/params/ml100k-hybrid.json'));
+  assert.equal(json.model, 'hybrid');
+  assert.ok(json.mean['ndcg@10'] >= 0.47, `hybrid mean NDCG@10 ${json.mean['ndcg@10']}`);
+});
+
+test('export writes a checksummed bundle and a report; eval --bundle scores it like the in-memory model', async () => {
+  const { createHash } = await import('node:crypto');
+  const { readdirSync, existsSync } = await import('node:fs');
+  const dir = join(tmp, 'bundle-u1');
+  const e = reco('export', '--quiet', '--data', ml100k, '--format', 'ml100k', '--split', 'folds:u1',
+    '--params', join(src, 'models/params/ml100k-hybrid.json'), '--out', dir);
+  assert.equal(e.code, 0, e.err);
+  assert.match(e.out, /hybrid-int8\s+ndcg@10/);
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.format, 'reco-bundle');
+  assert.equal(manifest.format_version, 1);
+  assert.equal(manifest.items, 1682);
+  assert.equal(manifest.dataset.trained_on, 'folds:u1');
+  for (const s of ['items', 'factors', 'factor_scales', 'embeddings', 'embedding_scales', 'gram', 'factor_map',
+    'popularity', 'hnsw_factors', 'hnsw_content', 'encoder', 'tokenizer']) {
+    const sec = manifest.sections[s];
+    assert.ok(sec, `section ${s}`);
+    const bytes = readFileSync(join(dir, sec.file));
+    assert.equal(bytes.length, sec.bytes, s);
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), sec.sha256, s);
+  }
+  assert.ok(readdirSync(dir).includes('report.html'));
+  const html = readFileSync(join(dir, 'report.html'), 'utf8');
+  assert.match(html, /<svg[^>]*>/);
+  assert.match(html, /content-only/);
+  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).evaluation;
+  assert.ok(report['index_recall']['factors_recall@10'] >= 0.98, JSON.stringify(report.index_recall));
+  assert.ok(report['index_recall']['content_recall@10'] >= 0.98, JSON.stringify(report.index_recall));
+  assert.ok(report.hybrid['ndcg@10'] > report['content-only']['ndcg@10']);
+  assert.ok(Math.abs(report['hybrid-int8']['ndcg@10'] - report.hybrid['ndcg@10']) <= 0.005);
+
+  const fromBundle = evalJson('bundle-u1', '--data', ml100k, '--format', 'ml100k', '--split', 'folds:u1', '--bundle', dir);
+  assert.equal(fromBundle.json.folds[0]['ndcg@10'], report['hybrid-int8']['ndcg@10']);
+
+  const wrongSplit = reco('eval', '--data', ml100k, '--format', 'ml100k', '--split', 'folds:u2', '--bundle', dir);
+  assert.equal(wrongSplit.code, 1);
+  assert.match(wrongSplit.err, /trained on 'folds:u1'/);
+
+  // A corrupted section is refused with its name.
+  const gram = join(dir, manifest.sections.gram.file);
+  const bytes = readFileSync(gram);
+  bytes[5] ^= 1;
+  writeFileSync(gram, bytes);
+  const bad = reco('eval', '--data', ml100k, '--format', 'ml100k', '--split', 'folds:u1', '--bundle', dir);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /bundle section 'gram'.*checksum/);
+  assert.ok(existsSync(join(dir, 'report.json')));
+});
