@@ -13,6 +13,7 @@ using Action = std::function<int()>;
 Action add_eval_command(CLI::App& app);
 Action add_tune_command(CLI::App& app);
 Action add_bench_command(CLI::App& app);
+Action add_bench_ranker_command(CLI::App& app);
 Action add_encoder_command(CLI::App& app);
 Action add_search_command(CLI::App& app);
 Action add_export_command(CLI::App& app);
