@@ -249,6 +249,12 @@ FactorMatrix read_matrix(const SectionReader& r, const char* name, const char* s
       if (s < 0.0f) fail(std::string("bundle section '") + scales_name + "'", "values", "a scale is negative");
     dequantize_rows(q, m.data());
   }
+  // The bound the indexes put on coordinates, which keeps every dot product finite (a
+  // huge but finite int8 scale or float32 value would otherwise overflow in the ranker).
+  for (Eigen::Index i = 0; i < m.size(); ++i)
+    if (!(std::abs(m.data()[i]) <= kHnswMaxAbsCoordinate))
+      fail(std::string("bundle section '") + name + "'", "values",
+           "value " + std::to_string(i) + " is not finite or exceeds 1e15 in magnitude");
   return m;
 }
 
