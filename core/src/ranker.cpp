@@ -213,7 +213,9 @@ std::vector<std::size_t> mmr(const HybridModel& m, const Scored& sc, const std::
       if (used[p]) continue;
       const float rel = (sc.fused[pool[p]] - lo) / span;
       const float value = lambda * rel - (1.0f - lambda) * (picked.empty() ? 0.0f : max_sim[p]);
-      if (value > best_value) best_value = value, best = p;  // strict: ties keep the better-ranked
+      // strict: ties keep the better-ranked; the first unused one is taken even when every
+      // value is -inf or NaN (an overflowing similarity), so `best` always names an item.
+      if (best == pool.size() || value > best_value) best_value = value, best = p;
     }
     used[best] = 1;
     picked.push_back(pool[best]);
