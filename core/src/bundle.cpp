@@ -114,7 +114,11 @@ const json& member(const json& j, const char* key, const std::string& where, jso
   if (it == j.end()) fail(where, key, "missing");
   const bool ok = it->type() == type || (type == json::value_t::number_integer && it->is_number_unsigned()) ||
                   (type == json::value_t::number_float && it->is_number());
-  if (!ok) fail(where, key, std::string("expected ") + type_name + ", found " + it->dump());
+  // An array or object is named by its type: dumping one nested deeply enough (a crafted
+  // manifest) would recurse until the stack overflows.
+  if (!ok)
+    fail(where, key, std::string("expected ") + type_name + ", found " +
+                         (it->is_structured() ? std::string("an ") + it->type_name() : it->dump()));
   return *it;
 }
 

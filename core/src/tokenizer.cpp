@@ -195,7 +195,8 @@ std::int64_t integer_field(const nlohmann::json& j, const char* key, std::int64_
                            const std::string& source) {
   const auto it = j.find(key);
   if (it == j.end()) throw DataError(source, 0, key, "missing");
-  if (!it->is_number_integer()) throw DataError(source, 0, key, "expected an integer, found " + it->dump());
+  if (!it->is_number_integer())  // an array or object by its type: a deep one's dump overflows the stack
+    throw DataError(source, 0, key, "expected an integer, found " + (it->is_structured() ? std::string("an ") + it->type_name() : it->dump()));
   if (it->is_number_unsigned() ? it->get<std::uint64_t>() > static_cast<std::uint64_t>(hi)
                                : (it->get<std::int64_t>() < lo || it->get<std::int64_t>() > hi))
     throw DataError(source, 0, key, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], found " + it->dump());
