@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang-14, ASan + UBSan: file loaders, parameter files and
-# splits, encoder files) and fuzzes them.
+# splits, encoder files, HNSW index bytes) and fuzzes them.
 # Usage: tests/fuzz/run.sh [seconds=60]
 # Output (binary, corpus, crash artifacts) goes to $FUZZ_DIR, default build/fuzz.
 # Exit status is non-zero when the fuzzer finds a crash, leak, hang or broken invariant;
@@ -48,7 +48,7 @@ seed 9 "$fx/item-ids.txt"
 
 # The parameter-file and split-spec target gets a quarter of the time; its input space is small.
 clang++-14 -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"$root/core/include" -I/usr/include/eigen3 "$root/tests/fuzz/config_fuzz.cpp" \
+  -I"$root/core/include" -I/usr/include/eigen3 -isystem /usr/include/hnswlib "$root/tests/fuzz/config_fuzz.cpp" \
   "$src"/*.cpp -o "$out/config_fuzz"
 mkdir -p "$out/config-corpus" "$out/config-seeds"
 cp "$root"/models/params/*.json "$out/config-seeds/"
@@ -60,7 +60,7 @@ printf 'folds:u1,u2' >"$out/config-seeds/split-folds"
 # The encoder file readers (ONNX protobuf and tokenizer.json) get another quarter. Seeds:
 # a small encoder exported by `reco encoder` from the fixtures, when reco is built.
 clang++-14 -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -DONNX_ML=1 -DONNX_NAMESPACE=onnx -I"$root/core/include" -I"$root/models/include" -I/usr/include/eigen3 \
+  -DONNX_ML=1 -DONNX_NAMESPACE=onnx -I"$root/core/include" -I"$root/models/include" -I/usr/include/eigen3 -isystem /usr/include/hnswlib \
   "$root/tests/fuzz/encoder_fuzz.cpp" "$root/models/src/onnx_encoder.cpp" "$src"/*.cpp \
   -lonnx -lonnx_proto -lprotobuf -o "$out/encoder_fuzz"
 mkdir -p "$out/encoder-corpus" "$out/encoder-seeds"
@@ -77,3 +77,15 @@ fi
 "$out/loaders_fuzz" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
   -dict="$root/tests/fuzz/loaders.dict" -artifact_prefix="$out/artifacts/" -print_final_stats=1 \
   "$out/corpus" "$out/seeds"
+
+# The HNSW index reader (HnswIndex::deserialize) gets another quarter. Seeds: small
+# serialised indexes, written by the same source built as a seed writer.
+hnsw_sources=("$root/tests/fuzz/hnsw_fuzz.cpp" "$src/hnsw_index.cpp" "$src/error.cpp" "$src/top_k.cpp")
+clang++-14 -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  -I"$root/core/include" -isystem /usr/include/hnswlib "${hnsw_sources[@]}" -o "$out/hnsw_fuzz"
+clang++-14 -std=c++17 -O1 -DRECO_HNSW_FUZZ_SEEDS -I"$root/core/include" -isystem /usr/include/hnswlib \
+  "${hnsw_sources[@]}" -o "$out/hnsw_fuzz_seeds"
+mkdir -p "$out/hnsw-corpus" "$out/hnsw-seeds"
+"$out/hnsw_fuzz_seeds" "$out/hnsw-seeds"
+"$out/hnsw_fuzz" -max_total_time="$(( (seconds + 3) / 4 ))" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+  -artifact_prefix="$out/artifacts/hnsw-" -print_final_stats=1 "$out/hnsw-corpus" "$out/hnsw-seeds"
