@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job end to end: install, build, train ALS on MovieLens 100K with the shipped
 # defaults, and print the evaluation over the five official folds; then the same for
-# ml-latest-small on a seeded 80/20 per-user holdout.
+# ml-latest-small on a seeded 80/20 per-user holdout; then train the hybrid model on all
+# of ml-latest-small and export it as a model bundle with its evaluation report
+# (build/bundles/ml-latest-small/report.html).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -16,3 +18,6 @@ $reco eval --data "$RECO_DATA_DIR/ml-100k" --format ml100k --split folds:u1,u2,u
   --params models/params/ml100k-als.json --threads 2
 $reco eval --data "$RECO_DATA_DIR/ml-latest-small" --format mllatest --split holdout:0.2:1,2,3 \
   --params models/params/mllatest-als.json --threads 2
+$reco export --data "$RECO_DATA_DIR/ml-latest-small" --format mllatest \
+  --params models/params/mllatest-hybrid.json --threads 2 --out build/bundles/ml-latest-small
+echo "report: build/bundles/ml-latest-small/report.html"

@@ -9,7 +9,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 : "${RECO_DATA_DIR:=$(bash scripts/data.sh)}"
-reco=build/native/server/reco
+reco=${RECO_BIN:-build/native/server/reco}
 out=build/eval
 mkdir -p "$out"
 

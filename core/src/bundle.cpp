@@ -262,8 +262,6 @@ FactorMatrix read_matrix(const SectionReader& r, const char* name, const char* s
   return m;
 }
 
-std::string string_of(const Bytes& b) { return std::string(b.begin(), b.end()); }
-
 json parse_json_section(const Bytes& b, const std::string& name) {
   try {
     return json::parse(b.begin(), b.end());
