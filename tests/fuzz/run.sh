@@ -89,3 +89,15 @@ mkdir -p "$out/hnsw-corpus" "$out/hnsw-seeds"
 "$out/hnsw_fuzz_seeds" "$out/hnsw-seeds"
 "$out/hnsw_fuzz" -max_total_time="$(( (seconds + 3) / 4 ))" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix="$out/artifacts/hnsw-" -print_final_stats=1 "$out/hnsw-corpus" "$out/hnsw-seeds"
+
+# The model bundle reader (parse_manifest, decode_bundle and every section reader, then
+# rank on what loads) gets another quarter. Seeds: real bundles of a tiny hand-made
+# model at each matrix dtype, packed in bundle_fuzz.cpp's archive format, written by
+# the fuzz binary itself when RECO_BUNDLE_FUZZ_SEEDS names a directory.
+clang++-14 -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  -I"$root/core/include" -I/usr/include/eigen3 -isystem /usr/include/hnswlib "$root/tests/fuzz/bundle_fuzz.cpp" \
+  "$src"/*.cpp -o "$out/bundle_fuzz"
+mkdir -p "$out/bundle-corpus" "$out/bundle-seeds"
+RECO_BUNDLE_FUZZ_SEEDS="$out/bundle-seeds" "$out/bundle_fuzz"
+"$out/bundle_fuzz" -max_total_time="$(( (seconds + 3) / 4 ))" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+  -artifact_prefix="$out/artifacts/bundle-" -print_final_stats=1 "$out/bundle-corpus" "$out/bundle-seeds"
