@@ -1,6 +1,7 @@
 // `reco export`: train the hybrid model, evaluate it against its content-only and
 // CF-only variants, measure the indexes' recall, and write a model bundle with an
 // evaluation report (report.json and a self-contained report.html).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -17,6 +18,7 @@
 #include "reco/hybrid_recommender.h"
 #include "reco/onnx_encoder.h"
 #include "reco/ranker.h"
+#include "reco/tune.h"
 
 namespace reco::cli {
 namespace {
@@ -25,6 +27,7 @@ struct ExportArgs {
   std::string data, format, split, eval_split = "holdout:0.2:1", out, dtype = "int8", version;
   ModelFlags flags;
   int k = 10;
+  bool tune_fusion = false;
   bool quiet = false;
 };
 
@@ -66,6 +69,30 @@ nlohmann::json index_recall(const HybridModel& m, const Interactions& train) {
           {"M", m.params.hnsw.M}, {"ef_construction", m.params.hnsw.ef_construction}, {"ef_search", m.params.hnsw.ef_search}};
 }
 
+// How far quantization moves the rankings: over the users of `train` (up to 1,000),
+// the mean share of the float model's top-10 that the quantized model also returns,
+// and the share of users whose top-10 lists are identical.
+nlohmann::json top10_agreement(const HybridModel& exact, const HybridModel& quantized, const Interactions& train) {
+  double overlap = 0.0;
+  int users = 0, identical = 0;
+  for (std::int32_t u = 0; u < train.n_users() && users < 1000; ++u) {
+    if (train.user_items.row_size(u) == 0) continue;
+    RankRequest r;
+    for (std::int64_t p = train.user_items.row_begin(u); p < train.user_items.row_end(u); ++p)
+      r.history.push_back({train.user_items.indices[static_cast<std::size_t>(p)], train.user_items.values[static_cast<std::size_t>(p)], 0});
+    r.explain = 0;
+    std::vector<std::int32_t> a, b;
+    for (const auto& rec : rank(exact, r).items) a.push_back(rec.item);
+    for (const auto& rec : rank(quantized, r).items) b.push_back(rec.item);
+    int common = 0;
+    for (std::int32_t i : a) common += std::find(b.begin(), b.end(), i) != b.end();
+    overlap += a.empty() ? 1.0 : static_cast<double>(common) / static_cast<double>(a.size());
+    identical += a == b;
+    ++users;
+  }
+  return {{"users", users}, {"mean_overlap@10", users ? overlap / users : 1.0}, {"identical_share", users ? static_cast<double>(identical) / users : 1.0}};
+}
+
 SplitResult evaluate_variant(const HybridModel& fitted, FusionMode mode, const Split& split, const Dataset& ds,
                              const EvalOptions& options) {
   HybridModel m = fitted;
@@ -97,9 +124,19 @@ int run_export(const ExportArgs& a) {
   options.k = a.k;
   options.weighting = config.weighting;
 
+  ModelConfig chosen = config;
+  if (a.tune_fusion) {
+    progress.note("choosing fusion_t on validation data carved from " + split.name + "'s training side");
+    SearchOptions so;
+    so.eval = options;
+    const auto trials = random_search(config, {split}, ds.users.size(), ds.items.size(), so, {}, &ds);
+    chosen = best_trial(trials).config;
+    progress.note("fusion_t " + std::to_string(chosen.hybrid.fusion_t) + " (validation NDCG@" + std::to_string(a.k) + " " +
+                  std::to_string(best_trial(trials).mean.ndcg) + ")");
+  }
   progress.note("training on " + split.name + "'s training side (" + std::to_string(split.train.size()) + " events)");
-  const Interactions eval_train = make_interactions(split.train, ds.users.size(), ds.items.size(), config.weighting);
-  HybridModel fitted = train_hybrid(eval_train, ds, config.hybrid_config(), progress.callback("train"));
+  const Interactions eval_train = make_interactions(split.train, ds.users.size(), ds.items.size(), chosen.weighting);
+  HybridModel fitted = train_hybrid(eval_train, ds, chosen.hybrid_config(), progress.callback("train"));
   progress.note("evaluating content-only, CF-only and hybrid on " + split.name);
   nlohmann::json evaluation = {{"split", spec.text}, {"k", a.k},
                                {"protocol", "K=" + std::to_string(a.k) + ", training items excluded, every test event relevant; "
@@ -111,11 +148,12 @@ int run_export(const ExportArgs& a) {
   HybridModel quantized = quantized_model(fitted, dtype);
   evaluation["hybrid-" + a.dtype] = result_json(evaluate_variant(quantized, FusionMode::Hybrid, split, ds, options), a.k);
   evaluation["index_recall"] = index_recall(quantized, eval_train);
+  evaluation["top10_agreement"] = top10_agreement(fitted, quantized, eval_train);
 
   if (!trained_on_split) {
     progress.note("training the bundle's model on every event (" + std::to_string(ds.events.size()) + ")");
-    const Interactions all = make_interactions(ds.events, ds.users.size(), ds.items.size(), config.weighting);
-    fitted = train_hybrid(all, ds, config.hybrid_config(), progress.callback("train"));
+    const Interactions all = make_interactions(ds.events, ds.users.size(), ds.items.size(), chosen.weighting);
+    fitted = train_hybrid(all, ds, chosen.hybrid_config(), progress.callback("train"));
     quantized = quantized_model(fitted, dtype);
   }
 
@@ -128,7 +166,7 @@ int run_export(const ExportArgs& a) {
                   {"items", ds.items.size()},
                   {"events", ds.events.size()},
                   {"trained_on", trained_on_split ? spec.text : std::string("all")}};
-  info.params = to_json(config);
+  info.params = to_json(chosen);
   info.metrics = evaluation;
   const std::string onnx = encoder_to_onnx(quantized.encoder->weights);
   const auto files = encode_bundle(quantized, dtype, std::vector<std::uint8_t>(onnx.begin(), onnx.end()), info);
@@ -149,6 +187,9 @@ int run_export(const ExportArgs& a) {
   for (const std::string& v : {std::string("content-only"), std::string("cf-only"), std::string("hybrid"), "hybrid-" + a.dtype})
     std::printf("  %-16s %s %.4f  %s %.4f\n", v.c_str(), ndcg.c_str(), evaluation[v][ndcg].get<double>(), recall.c_str(),
                 evaluation[v][recall].get<double>());
+  std::printf("  top-10 agreement float vs %s: mean overlap %.4f, identical lists %.4f (%d users)\n", a.dtype.c_str(),
+              evaluation["top10_agreement"]["mean_overlap@10"].get<double>(), evaluation["top10_agreement"]["identical_share"].get<double>(),
+              evaluation["top10_agreement"]["users"].get<int>());
   std::printf("  index recall@10 vs exact: factors %.4f, content %.4f\n", evaluation["index_recall"]["factors_recall@10"].get<double>(),
               evaluation["index_recall"]["content_recall@10"].get<double>());
   return 0;
@@ -171,6 +212,8 @@ Action add_export_command(CLI::App& app) {
   cmd->add_option("--model-version", args->version, "Version string for the manifest (default: from the sections' checksums)");
   cmd->add_option("--k", args->k, "Cut-off K of the report's metrics")->check(CLI::Range(1, 1000));
   cmd->add_option("--threads", args->flags.threads, "ALS threads (results do not depend on it)");
+  cmd->add_flag("--tune-fusion", args->tune_fusion,
+                "Choose fusion_t first, on validation data carved from the training side (as reco tune --model hybrid)");
   cmd->add_flag("--quiet", args->quiet, "No progress on stderr");
   return [cmd, args]() { return cmd->parsed() ? run_export(*args) : -1; };
 }
