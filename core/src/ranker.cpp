@@ -78,6 +78,11 @@ Signals prepare(const HybridModel& m, const RankRequest& r) {
       s.content += static_cast<float>(w) * m.embeddings.row(e.item).transpose();
     }
   }
+  // Scaling by the largest magnitude first keeps the norm from overflowing for huge inputs.
+  if (s.content.size()) {
+    const float big = s.content.cwiseAbs().maxCoeff();
+    if (big > 0.0f && std::isfinite(big)) s.content /= big;
+  }
   const float norm = s.content.size() ? s.content.norm() : 0.0f;
   s.has_content = norm > 0.0f && std::isfinite(norm);
   if (s.has_content) s.content /= norm;
@@ -130,7 +135,14 @@ std::vector<std::int32_t> candidates(const HybridModel& m, const RankRequest& r,
   const auto take = [&](const std::vector<Neighbour>& found) {
     for (const Neighbour& n : found) out.push_back(n.item);
   };
-  if (s.has_cf && m.params.cf_candidates > 0) take(m.factor_index->search(s.fold.user.data(), m.params.cf_candidates + extra));
+  if (s.has_cf && m.params.cf_candidates > 0) {
+    // A positive scale does not change an inner-product ranking; it keeps the query
+    // within the index's coordinate bounds however large a degenerate fold-in gets.
+    Eigen::VectorXf q = s.fold.user;
+    const float big = q.cwiseAbs().maxCoeff();
+    if (big > 0.0f) q /= big;
+    take(m.factor_index->search(q.data(), m.params.cf_candidates + extra));
+  }
   if (s.has_content && m.params.content_candidates > 0)
     take(m.content_index->search(s.content.data(), m.params.content_candidates + extra));
   int popular = m.params.popular_candidates + extra;
