@@ -3,6 +3,7 @@
 //
 //   reco bench-ranker                                        10,000 items, 200 requests per row
 //   reco bench-ranker --items 1000000 --runs 100 --recall    also HNSW recall@10 of both indexes
+//   reco bench-ranker --recall --recall-ef 100,400,800       recall and latency per ef_search
 //
 // The model is made up rather than trained, so that a 1,000,000-item catalog costs no
 // data set and no training:
@@ -44,12 +45,13 @@ struct BenchRankerArgs {
   int factors = 64;
   int dim = 64;
   int runs = 200;      // timed requests per row
-  int warmup = 20;     // untimed requests before each row
+  int warmup = 20;     // untimed rounds before the timed ones
   std::uint64_t seed = 1;
   std::string histories = "1,10,50,100,1000";
   HnswParams hnsw;
   bool recall = false;
   int recall_queries = 200;
+  std::string recall_ef;  // ef_search values --recall measures (empty: the built one)
 };
 
 using Clock = std::chrono::steady_clock;
@@ -68,7 +70,8 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-std::vector<int> parse_histories(const std::string& text) {
+// "1,10,50" -> {1, 10, 50}; ParamError naming `option` for anything else.
+std::vector<int> parse_positive_list(const std::string& text, const std::string& option) {
   std::vector<int> out;
   std::stringstream in(text);
   std::string part;
@@ -81,10 +84,10 @@ std::vector<int> parse_histories(const std::string& text) {
       used = 0;
     }
     if (used == 0 || used != part.size() || h < 1)
-      throw ParamError("--histories", "expected positive integers separated by commas, found '" + part + "'");
+      throw ParamError(option, "expected positive integers separated by commas, found '" + part + "'");
     out.push_back(h);
   }
-  if (out.empty()) throw ParamError("--histories", "no history size given");
+  if (out.empty()) throw ParamError(option, "no value given");
   return out;
 }
 
@@ -185,173 +188,233 @@ std::vector<HistoryEntry> sample_history(const SyntheticCatalog& cat, int size, 
   return h;
 }
 
-std::vector<RankRequest> make_requests(const SyntheticCatalog& cat, int history, int explain, int count, Rng& rng) {
-  std::vector<RankRequest> out(static_cast<std::size_t>(count));
-  for (RankRequest& r : out) {
-    r.history = sample_history(cat, history, rng);
-    r.k = 10;
-    r.explain = explain;
-  }
-  return out;
-}
 
-struct Latency {
-  double p50_ms = 0, p99_ms = 0, mean_ms = 0;
-  double candidates = 0;  // median
+// What rank() derives from a history before searching: the folded-in user factor and the
+// unit content profile (strengths 1, timestamps 0, so no recency weighting).
+struct UserQuery {
+  std::vector<std::int32_t> items;
+  Eigen::VectorXf user, profile;
 };
 
-Latency summarise(std::vector<double> ms, std::vector<double> candidates) {
-  std::sort(ms.begin(), ms.end());
-  Latency l;
-  l.p50_ms = median(ms);
-  l.p99_ms = percentile(ms, 0.99);
-  double sum = 0;
-  for (double t : ms) sum += t;
-  l.mean_ms = sum / static_cast<double>(ms.size());
-  l.candidates = median(std::move(candidates));
-  return l;
-}
-
-// The first `warmup` requests run untimed.
-Latency time_rank(const HybridModel& m, const std::vector<RankRequest>& requests, int warmup) {
-  std::vector<double> ms, candidates;
-  std::size_t checksum = 0;  // keeps the results observable
-  for (std::size_t q = 0; q < requests.size(); ++q) {
-    const auto start = Clock::now();
-    const RankResult r = rank(m, requests[q]);
-    const double t = seconds_since(start) * 1e3;
-    checksum += r.items.size();
-    if (static_cast<int>(q) < warmup) continue;
-    ms.push_back(t);
-    candidates.push_back(r.candidates);
+UserQuery user_query(const HybridModel& m, const std::vector<HistoryEntry>& history) {
+  UserQuery q;
+  std::vector<float> values;
+  q.profile = Eigen::VectorXf::Zero(m.content_dim());
+  for (const HistoryEntry& e : history) {
+    q.items.push_back(e.item);
+    values.push_back(e.strength);
+    q.profile += e.strength * m.embeddings.row(e.item).transpose();
   }
-  if (checksum == 0) std::printf("(no recommendations)\n");
-  return summarise(std::move(ms), std::move(candidates));
+  q.profile.normalize();
+  q.user = fold_in(m.factors, m.gram, m.reg, m.alpha, q.items, values).user;
+  return q;
 }
 
 // (x - mean) / sd over all items, as the ranker normalises over its candidates.
 void z_normalise(Eigen::VectorXf& v) {
   const double mean = v.cast<double>().mean();
   const double sd = std::sqrt((v.cast<double>().array() - mean).square().mean());
-  if (sd > 1e-12) v = ((v.cast<double>().array() - mean) / sd).cast<float>().matrix();
-  else v.setZero();
+  if (sd > 1e-12)
+    v = ((v.cast<double>().array() - mean) / sd).cast<float>().matrix();
+  else
+    v.setZero();
 }
 
-// The alternative without indexes: fold-in and content profile as rank() computes them,
-// then both signals for every item, fused as rank() fuses them, and the top 10.
-Latency time_exact(const HybridModel& m, const std::vector<RankRequest>& requests, int warmup) {
-  std::vector<double> ms, candidates;
-  std::vector<float> fused(static_cast<std::size_t>(m.n_items()));
-  float checksum = 0;
-  for (std::size_t q = 0; q < requests.size(); ++q) {
-    const RankRequest& r = requests[q];
-    const auto start = Clock::now();
-    std::vector<std::int32_t> items;
-    std::vector<float> values;
-    Eigen::VectorXf profile = Eigen::VectorXf::Zero(m.content_dim());
-    for (const HistoryEntry& e : r.history) {
-      items.push_back(e.item);
-      values.push_back(e.strength);
-      profile += e.strength * m.embeddings.row(e.item).transpose();
-    }
-    profile.normalize();
-    const FoldIn fold = fold_in(m.factors, m.gram, m.reg, m.alpha, items, values);
-    Eigen::VectorXf cf = m.factors * fold.user;
-    Eigen::VectorXf content = m.embeddings * profile;
+// How a row's requests are served.
+enum class Path {
+  Rank,   // reco::rank
+  Exact,  // no index: both signals for every item, fused as rank() fuses them, top 10
+  Parts,  // rank()'s first steps timed one by one: user query, factor search, content search
+};
+
+// One row of the latency table: its own requests (a fresh random history each) and times.
+struct Row {
+  Path path = Path::Rank;
+  int history = 0;
+  int explain = 0;
+  std::vector<RankRequest> requests;
+  std::vector<double> ms, candidates;            // per timed request
+  std::vector<double> query_ms, factor_ms, content_ms;  // Path::Parts only
+};
+
+Row make_row(const SyntheticCatalog& cat, Path path, int history, int explain, int count, Rng& rng) {
+  Row row;
+  row.path = path;
+  row.history = std::min(history, cat.model.n_items());
+  row.explain = explain;
+  row.requests.resize(static_cast<std::size_t>(count));
+  for (RankRequest& r : row.requests) {
+    r.history = sample_history(cat, row.history, rng);
+    r.k = 10;
+    r.explain = explain;
+  }
+  return row;
+}
+
+// Serves request q of `row`; keeps its times when `keep`. `fused` is scratch for Exact.
+void serve(const HybridModel& m, Row& row, std::size_t q, bool keep, std::vector<float>& fused) {
+  const RankRequest& r = row.requests[q];
+  auto start = Clock::now();
+  if (row.path == Path::Rank) {
+    const RankResult result = rank(m, r);
+    const double t = seconds_since(start) * 1e3;
+    if (result.items.empty()) std::printf("(request without recommendations)\n");
+    if (keep) row.ms.push_back(t), row.candidates.push_back(result.candidates);
+  } else if (row.path == Path::Exact) {
+    const UserQuery uq = user_query(m, r.history);
+    Eigen::VectorXf cf = m.factors * uq.user;
+    Eigen::VectorXf content = m.embeddings * uq.profile;
     z_normalise(cf);
     z_normalise(content);
     const float a = std::min(1.0f, static_cast<float>(r.history.size()) / m.params.fusion_t);
+    fused.resize(static_cast<std::size_t>(m.n_items()));
     Eigen::Map<Eigen::VectorXf>(fused.data(), m.n_items()) = a * cf + (1.0f - a) * content;
-    const std::vector<ScoredItem> best = top_k(fused, r.k, items);
+    const std::vector<ScoredItem> best = top_k(fused, r.k, uq.items);
     const double t = seconds_since(start) * 1e3;
-    if (!best.empty()) checksum += best.front().score;
-    if (static_cast<int>(q) < warmup) continue;
-    ms.push_back(t);
-    candidates.push_back(static_cast<double>(m.n_items()) - static_cast<double>(items.size()));
-  }
-  if (!std::isfinite(checksum)) std::printf("(non-finite scores)\n");
-  return summarise(std::move(ms), std::move(candidates));
-}
-
-// Where rank()'s time goes for `requests`: the user factor and content profile, then each
-// index's search for as many candidates as rank() asks it for.
-void report_breakdown(const HybridModel& m, const std::vector<RankRequest>& requests, int warmup) {
-  std::vector<double> prepare_ms, factor_ms, content_ms;
-  std::size_t found = 0;
-  for (std::size_t q = 0; q < requests.size(); ++q) {
-    const RankRequest& r = requests[q];
-    auto start = Clock::now();
-    std::vector<std::int32_t> items;
-    std::vector<float> values;
-    Eigen::VectorXf profile = Eigen::VectorXf::Zero(m.content_dim());
-    for (const HistoryEntry& e : r.history) {
-      items.push_back(e.item);
-      values.push_back(e.strength);
-      profile += e.strength * m.embeddings.row(e.item).transpose();
-    }
-    profile.normalize();
-    const Eigen::VectorXf user = fold_in(m.factors, m.gram, m.reg, m.alpha, items, values).user;
-    const double t_prepare = seconds_since(start) * 1e3;
-    const int extra = static_cast<int>(r.history.size());
+    if (best.empty() && m.n_items() > static_cast<std::int32_t>(uq.items.size())) std::printf("(no exact result)\n");
+    if (keep) row.ms.push_back(t), row.candidates.push_back(static_cast<double>(m.n_items() - static_cast<std::int32_t>(uq.items.size())));
+  } else {
+    const UserQuery uq = user_query(m, r.history);
+    const double t_query = seconds_since(start) * 1e3;
+    const int extra = static_cast<int>(r.history.size());  // rank() asks for the excluded history on top
     start = Clock::now();
-    found += m.factor_index->search(user.data(), m.params.cf_candidates + extra).size();
+    const std::size_t from_factors = m.factor_index->search(uq.user.data(), m.params.cf_candidates + extra).size();
     const double t_factor = seconds_since(start) * 1e3;
     start = Clock::now();
-    found += m.content_index->search(profile.data(), m.params.content_candidates + extra).size();
+    const std::size_t from_content = m.content_index->search(uq.profile.data(), m.params.content_candidates + extra).size();
     const double t_content = seconds_since(start) * 1e3;
-    if (static_cast<int>(q) < warmup) continue;
-    prepare_ms.push_back(t_prepare);
-    factor_ms.push_back(t_factor);
-    content_ms.push_back(t_content);
-  }
-  const int h = requests.empty() ? 0 : static_cast<int>(requests.front().history.size());
-  std::printf("  rank() parts at history %d, p50 ms: fold-in + profile %.3f, factor index top-%d %.3f, content index top-%d %.3f%s\n",
-              h, median(prepare_ms), m.params.cf_candidates + h, median(factor_ms), m.params.content_candidates + h,
-              median(content_ms), found ? "" : " (nothing found)");
-}
-
-void print_row(const std::string& what, const std::string& explain, int runs, const Latency& l) {
-  std::printf("  %-22s %7s %6d %9.3f %9.3f %9.3f %11.0f\n", what.c_str(), explain.c_str(), runs, l.p50_ms, l.p99_ms,
-              l.mean_ms, l.candidates);
-}
-
-// Recall@k of both indexes against exact search, the queries being what rank() would
-// search with for random histories: fold-in user factors and unit content profiles.
-void report_recall(const SyntheticCatalog& cat, int queries, Rng& rng) {
-  const HybridModel& m = cat.model;
-  const int h = std::min<std::int32_t>(kRecallHistory, m.n_items());
-  std::vector<float> user_queries, profile_queries;
-  for (int q = 0; q < queries; ++q) {
-    const std::vector<HistoryEntry> history = sample_history(cat, h, rng);
-    std::vector<std::int32_t> items;
-    std::vector<float> values;
-    Eigen::VectorXf profile = Eigen::VectorXf::Zero(m.content_dim());
-    for (const HistoryEntry& e : history) {
-      items.push_back(e.item);
-      values.push_back(e.strength);
-      profile += m.embeddings.row(e.item).transpose();
+    if (keep) {
+      row.query_ms.push_back(t_query);
+      row.factor_ms.push_back(t_factor);
+      row.content_ms.push_back(t_content);
+      row.ms.push_back(t_query + t_factor + t_content);
+      row.candidates.push_back(static_cast<double>(from_factors + from_content));
     }
-    profile.normalize();
-    const Eigen::VectorXf user = fold_in(m.factors, m.gram, m.reg, m.alpha, items, values).user;
-    user_queries.insert(user_queries.end(), user.data(), user.data() + user.size());
-    profile_queries.insert(profile_queries.end(), profile.data(), profile.data() + profile.size());
   }
-  std::printf("\nHNSW recall against exact search (%d queries from random %d-item histories; ef_search %d)\n", queries, h,
-              m.params.hnsw.ef_search);
-  const int candidates_k = m.params.cf_candidates;
-  const auto line = [&](const char* what, const HnswIndex& index, const FactorMatrix& rows, const std::vector<float>& qs) {
-    const auto start = Clock::now();
-    const double r10 = hnsw_recall(index, rows.data(), m.n_items(), qs.data(), queries, 10);
-    const double rn = hnsw_recall(index, rows.data(), m.n_items(), qs.data(), queries, candidates_k);
-    std::printf("  %-30s recall@10 %.4f   recall@%d %.4f   (%.1f s)\n", what, r10, candidates_k, rn, seconds_since(start));
+}
+
+// Request q of every row in turn, so that load from other processes, cache state and
+// clock changes fall on all rows alike; the first `warmup` rounds are not kept.
+void serve_interleaved(const HybridModel& m, std::vector<Row>& rows, int warmup) {
+  std::vector<float> fused;
+  const std::size_t rounds = rows.empty() ? 0 : rows.front().requests.size();
+  for (std::size_t q = 0; q < rounds; ++q)
+    for (Row& row : rows) serve(m, row, q, static_cast<int>(q) >= warmup, fused);
+}
+
+struct Latency {
+  double p50_ms = 0, p99_ms = 0, mean_ms = 0;
+};
+
+Latency summarise(std::vector<double> ms) {
+  Latency l;
+  if (ms.empty()) return l;
+  std::sort(ms.begin(), ms.end());
+  l.p50_ms = median(ms);
+  l.p99_ms = percentile(ms, 0.99);
+  double sum = 0;
+  for (double t : ms) sum += t;
+  l.mean_ms = sum / static_cast<double>(ms.size());
+  return l;
+}
+
+void print_rows(const std::vector<Row>& rows) {
+  std::printf("  %-24s %7s %6s %9s %9s %9s %11s\n", "history", "explain", "runs", "p50 ms", "p99 ms", "mean ms",
+              "candidates");
+  for (const Row& row : rows) {
+    if (row.path == Path::Parts) continue;
+    const Latency l = summarise(row.ms);
+    std::string label = std::to_string(row.history);
+    if (row.path == Path::Exact) label += " exact (no index)";
+    std::printf("  %-24s %7d %6zu %9.3f %9.3f %9.3f %11.0f\n", label.c_str(), row.explain, row.ms.size(), l.p50_ms,
+                l.p99_ms, l.mean_ms, median(row.candidates));
+  }
+}
+
+// The last row matching, or null.
+const Row* find_row(const std::vector<Row>& rows, Path path, int history, int explain) {
+  const Row* found = nullptr;
+  for (const Row& row : rows)
+    if (row.path == path && row.history == history && row.explain == explain) found = &row;
+  return found;
+}
+
+std::vector<int> parse_efs(const std::string& text, int fallback) {
+  if (text.empty()) return {fallback};
+  std::vector<int> efs = parse_positive_list(text, "--recall-ef");
+  for (int ef : efs)
+    if (ef > kHnswMaxEf) throw ParamError("--recall-ef", "values must be at most " + std::to_string(kHnswMaxEf));
+  return efs;
+}
+
+// Per ef_search: recall@10 of both indexes (reco::hnsw_recall), the share of the exact
+// top 10 that the candidate search rank() makes (top cf_candidates + h) finds, and
+// rank()'s latency at that ef. Queries are what rank() searches with for random
+// histories: fold-in user factors and unit content profiles.
+void report_recall(const BenchRankerArgs& a, SyntheticCatalog& cat, const std::vector<int>& efs, Rng& rng) {
+  HybridModel& m = cat.model;
+  const int h = std::min<std::int32_t>(kRecallHistory, m.n_items());
+  const int queries = a.recall_queries;
+  std::vector<float> users, profiles;
+  for (int q = 0; q < queries; ++q) {
+    const UserQuery uq = user_query(m, sample_history(cat, h, rng));
+    users.insert(users.end(), uq.user.data(), uq.user.data() + uq.user.size());
+    profiles.insert(profiles.end(), uq.profile.data(), uq.profile.data() + uq.profile.size());
+  }
+  // The exact top 10 of each query, computed once for every ef.
+  const auto exact_top10 = [&](const FactorMatrix& rows, HnswMetric metric, const std::vector<float>& qs) {
+    std::vector<std::vector<Neighbour>> out;
+    for (int q = 0; q < queries; ++q)
+      out.push_back(exact_search(rows.data(), m.n_items(), static_cast<int>(rows.cols()), metric,
+                                 qs.data() + static_cast<std::size_t>(q) * static_cast<std::size_t>(rows.cols()), 10));
+    return out;
   };
-  line("factor index (inner product)", *m.factor_index, m.factors, user_queries);
-  line("content index (cosine)", *m.content_index, m.embeddings, profile_queries);
+  auto start = Clock::now();
+  const auto factor_truth = exact_top10(m.factors, HnswMetric::InnerProduct, users);
+  const auto content_truth = exact_top10(m.embeddings, HnswMetric::Cosine, profiles);
+  const auto coverage = [&](const HnswIndex& index, const std::vector<float>& qs, const std::vector<std::vector<Neighbour>>& truth,
+                            int n_candidates) {
+    double found = 0, wanted = 0;
+    for (int q = 0; q < queries; ++q) {
+      const auto got = index.search(qs.data() + static_cast<std::size_t>(q) * static_cast<std::size_t>(index.dim()), n_candidates);
+      for (const Neighbour& t : truth[static_cast<std::size_t>(q)]) {
+        wanted += 1;
+        found += std::any_of(got.begin(), got.end(), [&](const Neighbour& g) { return g.item == t.item; });
+      }
+    }
+    return wanted > 0 ? found / wanted : 1.0;
+  };
+  const int factor_n = m.params.cf_candidates + h, content_n = m.params.content_candidates + h;
+  std::printf("\nHNSW recall against exact search (%d queries from random %d-item histories; exact top 10 in %.1f s)\n",
+              queries, h, seconds_since(start));
+  std::printf("  recall@10: index.search(q, 10) (reco::hnsw_recall); in-cand: exact top 10 found by the search rank()\n"
+              "  makes (top %d factor, top %d content); rank() at history %d, explain 3, %d requests per ef\n",
+              factor_n, content_n, h, a.runs);
+  std::printf("  %9s %12s %12s %14s %15s %9s %9s\n", "ef_search", "factor r@10", "content r@10", "factor in-cand",
+              "content in-cand", "p50 ms", "p99 ms");
+  const int ef_built = m.params.hnsw.ef_search;
+  for (int ef : efs) {
+    m.factor_index->set_ef_search(ef);
+    m.content_index->set_ef_search(ef);
+    const double fr = hnsw_recall(*m.factor_index, m.factors.data(), m.n_items(), users.data(), queries, 10);
+    const double cr = hnsw_recall(*m.content_index, m.embeddings.data(), m.n_items(), profiles.data(), queries, 10);
+    const double fc = coverage(*m.factor_index, users, factor_truth, factor_n);
+    const double cc = coverage(*m.content_index, profiles, content_truth, content_n);
+    std::vector<Row> rows;
+    rows.push_back(make_row(cat, Path::Rank, h, 3, a.warmup + a.runs, rng));
+    serve_interleaved(m, rows, a.warmup);
+    const Latency l = summarise(rows.front().ms);
+    std::printf("  %9d %12.4f %12.4f %14.4f %15.4f %9.3f %9.3f\n", ef, fr, cr, fc, cc, l.p50_ms, l.p99_ms);
+    std::fflush(stdout);
+  }
+  m.factor_index->set_ef_search(ef_built);
+  m.content_index->set_ef_search(ef_built);
 }
 
 int run_bench_ranker(const BenchRankerArgs& a) {
   a.hnsw.validate();
-  const std::vector<int> histories = parse_histories(a.histories);
+  const std::vector<int> histories = parse_positive_list(a.histories, "--histories");
+  const std::vector<int> efs = parse_efs(a.recall_ef, a.hnsw.ef_search);
   Rng rng(a.seed);
 
   auto start = Clock::now();
@@ -381,42 +444,34 @@ int run_bench_ranker(const BenchRankerArgs& a) {
   std::printf("content index build (cosine):        %9.1f s  %9.0f items/s\n", content_s, m.n_items() / content_s);
   m.validate("synthetic model");
 
-  std::printf("\nrank() latency, k 10, one random history per request (%d untimed warm-up requests per row)\n", a.warmup);
-  std::printf("  %-22s %7s %6s %9s %9s %9s %11s\n", "history", "explain", "runs", "p50 ms", "p99 ms", "mean ms",
-              "candidates");
-  std::fflush(stdout);
-  std::vector<RankRequest> at50;  // history 50, explain 0: the requests the exact path repeats
-  double rank50_p50 = 0, rank50_explain_p50 = 0;
+  // Every row has its own random histories. History 50 also without explanations, by
+  // exact scoring, and split into rank()'s first steps.
+  const int count = a.warmup + a.runs;
   const int h50 = std::min<std::int32_t>(50, m.n_items());
-  for (int h : histories) {
-    h = std::min<std::int32_t>(h, m.n_items());
-    const std::vector<RankRequest> requests = make_requests(cat, h, 3, a.warmup + a.runs, rng);
-    const Latency l = time_rank(m, requests, a.warmup);
-    print_row(std::to_string(h), "3", a.runs, l);
-    if (h == h50) {
-      rank50_explain_p50 = l.p50_ms;
-      at50 = requests;
-      for (RankRequest& r : at50) r.explain = 0;
-      const Latency l0 = time_rank(m, at50, a.warmup);
-      print_row(std::to_string(h), "0", a.runs, l0);
-      rank50_p50 = l0.p50_ms;
-    }
-    std::fflush(stdout);
-  }
-  if (at50.empty()) {
-    at50 = make_requests(cat, h50, 0, a.warmup + a.runs, rng);
-    rank50_p50 = time_rank(m, at50, a.warmup).p50_ms;
-  }
-  const Latency exact = time_exact(m, at50, a.warmup);
-  print_row("exact, " + std::to_string(h50) + " (no index)", "0", a.runs, exact);
+  std::vector<Row> rows;
+  for (int h : histories) rows.push_back(make_row(cat, Path::Rank, h, 3, count, rng));
+  rows.push_back(make_row(cat, Path::Rank, h50, 0, count, rng));
+  rows.push_back(make_row(cat, Path::Exact, h50, 0, count, rng));
+  rows.push_back(make_row(cat, Path::Parts, h50, 0, count, rng));
+  start = Clock::now();
+  serve_interleaved(m, rows, a.warmup);
+  std::printf("\nrank() latency, k 10; each row %d requests with fresh random histories, served interleaved with the\n"
+              "other rows' (request q of every row, then q+1), after %d untimed rounds (%.1f s in all)\n",
+              a.runs, a.warmup, seconds_since(start));
+  print_rows(rows);
+  const Row& parts = *find_row(rows, Path::Parts, h50, 0);
+  const double exact_p50 = summarise(find_row(rows, Path::Exact, h50, 0)->ms).p50_ms;
   std::printf("  speed-up of rank() over exact scoring at history %d (exact p50 / rank() p50): %.2fx (explain 0)", h50,
-              exact.p50_ms / rank50_p50);
-  if (rank50_explain_p50 > 0) std::printf(", %.2fx (explain 3)", exact.p50_ms / rank50_explain_p50);
-  std::printf("\n");
-  report_breakdown(m, at50, a.warmup);
+              exact_p50 / summarise(find_row(rows, Path::Rank, h50, 0)->ms).p50_ms);
+  if (const Row* with_explain = find_row(rows, Path::Rank, h50, 3))
+    std::printf(", %.2fx (explain 3)", exact_p50 / summarise(with_explain->ms).p50_ms);
+  std::printf("\n  rank()'s first steps at history %d, p50 ms: fold-in + profile %.3f, factor index top-%d %.3f, "
+              "content index top-%d %.3f\n",
+              h50, median(parts.query_ms), m.params.cf_candidates + h50, median(parts.factor_ms),
+              m.params.content_candidates + h50, median(parts.content_ms));
   std::fflush(stdout);
 
-  if (a.recall) report_recall(cat, a.recall_queries, rng);
+  if (a.recall) report_recall(a, cat, efs, rng);
 
   const double rss_before = peak_rss_mib();
   const std::size_t factor_bytes = m.factor_index->serialize().size();
@@ -436,13 +491,14 @@ Action add_bench_ranker_command(CLI::App& app) {
   cmd->add_option("--factors", args->factors, "Collaborative factor dimension")->check(CLI::Range(1, 4096));
   cmd->add_option("--dim", args->dim, "Content embedding dimension")->check(CLI::Range(1, 4096));
   cmd->add_option("--runs", args->runs, "Timed requests per row")->check(CLI::Range(1, 1000000));
-  cmd->add_option("--warmup", args->warmup, "Untimed requests before each row")->check(CLI::Range(0, 1000000));
+  cmd->add_option("--warmup", args->warmup, "Untimed requests per row before the timed ones")->check(CLI::Range(0, 1000000));
   cmd->add_option("--seed", args->seed, "Seed of the catalog and the histories");
   cmd->add_option("--histories", args->histories, "History sizes, comma-separated (clipped to the catalog)");
   cmd->add_option("--M", args->hnsw.M, "HNSW links per item");
   cmd->add_option("--ef-construction", args->hnsw.ef_construction, "HNSW candidates examined per insertion");
   cmd->add_option("--ef-search", args->hnsw.ef_search, "HNSW candidates examined per query");
   cmd->add_flag("--recall", args->recall, "Also measure both indexes' recall@10 against exact search");
+  cmd->add_option("--recall-ef", args->recall_ef, "ef_search values for --recall, comma-separated (default: --ef-search)");
   cmd->add_option("--recall-queries", args->recall_queries, "Queries for --recall")->check(CLI::Range(1, 100000));
   return [cmd, args]() { return cmd->parsed() ? run_bench_ranker(*args) : -1; };
 }
