@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -49,6 +50,7 @@ struct BenchRankerArgs {
   std::uint64_t seed = 1;
   std::string histories = "1,10,50,100,1000";
   HnswParams hnsw;
+  std::optional<int> exact_below;  // unset: the ranker's default
   bool recall = false;
   int recall_queries = 200;
   std::string recall_ef;  // ef_search values --recall measures (empty: the built one)
@@ -129,6 +131,7 @@ SyntheticCatalog make_catalog(const BenchRankerArgs& a, Rng& rng) {
   m.reg = 10.0f;
   m.alpha = 1.0f;
   m.params.hnsw = a.hnsw;
+  if (a.exact_below) m.params.exact_below = *a.exact_below;
   m.factors.resize(n, f);
   m.embeddings.resize(n, d);
   m.item_ids.reserve(static_cast<std::size_t>(n));
@@ -425,6 +428,9 @@ int run_bench_ranker(const BenchRankerArgs& a) {
   std::printf("HNSW M %d, ef_construction %d, ef_search %d; candidates cf %d + content %d + popular %d; fusion_t %.0f\n",
               m.params.hnsw.M, m.params.hnsw.ef_construction, m.params.hnsw.ef_search, m.params.cf_candidates,
               m.params.content_candidates, m.params.popular_candidates, static_cast<double>(m.params.fusion_t));
+  std::printf("candidate top-N: %s (exact_below %d)\n",
+              m.n_items() <= m.params.exact_below ? "every item scored (catalog <= exact_below)" : "HNSW indexes",
+              m.params.exact_below);
   std::fflush(stdout);
 
   // The steps of HybridModel::rebuild_derived, one index at a time so each is timed.
@@ -494,6 +500,8 @@ Action add_bench_ranker_command(CLI::App& app) {
   cmd->add_option("--warmup", args->warmup, "Untimed requests per row before the timed ones")->check(CLI::Range(0, 1000000));
   cmd->add_option("--seed", args->seed, "Seed of the catalog and the histories");
   cmd->add_option("--histories", args->histories, "History sizes, comma-separated (clipped to the catalog)");
+  cmd->add_option("--exact-below", args->exact_below,
+                  "Catalogs up to this size score every item instead of searching the indexes (default: the ranker's)");
   cmd->add_option("--M", args->hnsw.M, "HNSW links per item");
   cmd->add_option("--ef-construction", args->hnsw.ef_construction, "HNSW candidates examined per insertion");
   cmd->add_option("--ef-search", args->hnsw.ef_search, "HNSW candidates examined per query");

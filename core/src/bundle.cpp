@@ -89,6 +89,7 @@ json hybrid_params_json(const HybridParams& h) {
           {"cf_candidates", h.cf_candidates},
           {"content_candidates", h.content_candidates},
           {"popular_candidates", h.popular_candidates},
+          {"exact_below", h.exact_below},
           {"recency_half_life_days", h.recency_half_life_days},
           {"query_cf_weight", h.query_cf_weight},
           {"hnsw", {{"M", h.hnsw.M}, {"ef_construction", h.hnsw.ef_construction}, {"ef_search", h.hnsw.ef_search}, {"seed", h.hnsw.seed}}}};
@@ -314,6 +315,7 @@ HybridParams read_ranker_params(const json& manifest) {
   h.cf_candidates = static_cast<int>(int_member(r, "cf_candidates", w, 0, 100000));
   h.content_candidates = static_cast<int>(int_member(r, "content_candidates", w, 0, 100000));
   h.popular_candidates = static_cast<int>(int_member(r, "popular_candidates", w, 0, 100000));
+  h.exact_below = static_cast<int>(int_member(r, "exact_below", w, 0, std::numeric_limits<std::int32_t>::max()));
   h.recency_half_life_days = float_member(r, "recency_half_life_days", w);
   h.query_cf_weight = float_member(r, "query_cf_weight", w);
   const json& hn = member(r, "hnsw", w, json::value_t::object, "an object");

@@ -15,6 +15,7 @@ void HybridParams::validate() const {
   count("cf_candidates", cf_candidates);
   count("content_candidates", content_candidates);
   count("popular_candidates", popular_candidates);
+  if (exact_below < 0) throw ParamError("exact_below", "must be >= 0, got " + std::to_string(exact_below));
   if (!(recency_half_life_days >= 0.0f) || !(recency_half_life_days <= 1e6f))
     throw ParamError("recency_half_life_days", "must be in [0, 1e6] (0 turns recency weighting off)");
   if (!(query_cf_weight >= 0.0f) || !(query_cf_weight <= 1.0f)) throw ParamError("query_cf_weight", "must be in [0, 1]");

@@ -136,6 +136,7 @@ json hybrid_json(const ModelConfig& c) {
           {"cf_candidates", h.cf_candidates},
           {"content_candidates", h.content_candidates},
           {"popular_candidates", h.popular_candidates},
+          {"exact_below", h.exact_below},
           {"recency_half_life_days", h.recency_half_life_days},
           {"query_cf_weight", h.query_cf_weight},
           {"hnsw", {{"M", h.hnsw.M}, {"ef_construction", h.hnsw.ef_construction}, {"ef_search", h.hnsw.ef_search},
@@ -143,7 +144,7 @@ json hybrid_json(const ModelConfig& c) {
 }
 
 void read_hybrid(const json& p, ModelConfig& c, const std::string& source) {
-  reject_unknown_keys(p, {"als", "content", "fusion_t", "cf_candidates", "content_candidates", "popular_candidates",
+  reject_unknown_keys(p, {"als", "content", "fusion_t", "cf_candidates", "content_candidates", "popular_candidates", "exact_below",
                           "recency_half_life_days", "query_cf_weight", "hnsw"},
                       source, "hybrid");
   HybridParams& h = c.hybrid;
@@ -151,6 +152,7 @@ void read_hybrid(const json& p, ModelConfig& c, const std::string& source) {
   read_field(p, "cf_candidates", h.cf_candidates, source);
   read_field(p, "content_candidates", h.content_candidates, source);
   read_field(p, "popular_candidates", h.popular_candidates, source);
+  read_field(p, "exact_below", h.exact_below, source);
   read_field(p, "recency_half_life_days", h.recency_half_life_days, source);
   read_field(p, "query_cf_weight", h.query_cf_weight, source);
   const auto object = [&](const char* key) -> const json* {

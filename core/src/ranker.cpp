@@ -135,16 +135,30 @@ std::vector<std::int32_t> candidates(const HybridModel& m, const RankRequest& r,
   const auto take = [&](const std::vector<Neighbour>& found) {
     for (const Neighbour& n : found) out.push_back(n.item);
   };
+  const bool exact = m.n_items() <= m.params.exact_below;
+  // The best `n` rows of `rows` for the query by scoring all of them (ties: smaller item).
+  const auto exact_top = [&](const FactorMatrix& rows, const Eigen::VectorXf& q, int n) {
+    const Eigen::VectorXf scores = rows * q;
+    std::vector<std::int32_t> order(static_cast<std::size_t>(rows.rows()));
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int32_t>(i);
+    const std::size_t keep = std::min(order.size(), static_cast<std::size_t>(n));
+    const auto better = [&](std::int32_t a, std::int32_t b) { return scores(a) != scores(b) ? scores(a) > scores(b) : a < b; };
+    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(), better);
+    out.insert(out.end(), order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep));
+  };
   if (s.has_cf && m.params.cf_candidates > 0) {
     // A positive scale does not change an inner-product ranking; it keeps the query
     // within the index's coordinate bounds however large a degenerate fold-in gets.
     Eigen::VectorXf q = s.fold.user;
     const float big = q.cwiseAbs().maxCoeff();
     if (big > 0.0f) q /= big;
-    take(m.factor_index->search(q.data(), m.params.cf_candidates + extra));
+    if (exact) exact_top(m.factors, q, m.params.cf_candidates + extra);
+    else take(m.factor_index->search(q.data(), m.params.cf_candidates + extra));
   }
-  if (s.has_content && m.params.content_candidates > 0)
-    take(m.content_index->search(s.content.data(), m.params.content_candidates + extra));
+  if (s.has_content && m.params.content_candidates > 0) {
+    if (exact) exact_top(m.embeddings, s.content, m.params.content_candidates + extra);
+    else take(m.content_index->search(s.content.data(), m.params.content_candidates + extra));
+  }
   int popular = m.params.popular_candidates + extra;
   if (s.source == "popular") popular = std::max(popular, r.k + extra);
   for (std::size_t p = 0; p < m.popular_order.size() && static_cast<int>(p) < popular; ++p) out.push_back(m.popular_order[p]);

@@ -56,6 +56,7 @@ inline HybridModel small_hybrid_model(int n = 80, int f = 6, int d = 8, std::uin
   m.params.cf_candidates = 30;
   m.params.content_candidates = 30;
   m.params.popular_candidates = 10;
+  m.params.exact_below = 0;  // the tests exercise the indexes; one test compares with exact scoring
   m.rebuild_derived();
   return m;
 }

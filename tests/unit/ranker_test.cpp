@@ -260,3 +260,17 @@ TEST_CASE("repeated history items merge like training events", "[ranker]") {
     CHECK(a.items[p].score == b.items[p].score);
   }
 }
+
+TEST_CASE("small catalogs score every item for the candidates; the indexes agree with that", "[ranker]") {
+  HybridModel indexed = test::small_hybrid_model();
+  HybridModel exact = indexed;
+  exact.params.exact_below = 1000;
+  for (auto history : {std::initializer_list<std::int32_t>{1, 2}, {7, 14, 21, 28}, {3}}) {
+    RankRequest r = with_history(history);
+    r.k = 10;
+    CHECK(ids(rank(exact, r)) == ids(rank(indexed, r)));
+  }
+  HybridParams p;
+  p.exact_below = -1;
+  CHECK_THROWS_AS(p.validate(), ParamError);
+}
