@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "reco/error.h"
+#include "reco/model_config.h"
 #include "reco/quantize.h"
 #include "reco/sha256.h"
 
@@ -82,17 +83,6 @@ FactorMatrix round_trip(const FactorMatrix& m, MatrixDtype dtype) {
     dequantize_rows(quantize_rows_int8(m.data(), static_cast<std::int32_t>(m.rows()), static_cast<std::int32_t>(m.cols())), out.data());
   }
   return out;
-}
-
-json hybrid_params_json(const HybridParams& h) {
-  return {{"fusion_t", h.fusion_t},
-          {"cf_candidates", h.cf_candidates},
-          {"content_candidates", h.content_candidates},
-          {"popular_candidates", h.popular_candidates},
-          {"exact_below", h.exact_below},
-          {"recency_half_life_days", h.recency_half_life_days},
-          {"query_cf_weight", h.query_cf_weight},
-          {"hnsw", {{"M", h.hnsw.M}, {"ef_construction", h.hnsw.ef_construction}, {"ef_search", h.hnsw.ef_search}, {"seed", h.hnsw.seed}}}};
 }
 
 json items_json(const HybridModel& m) {
@@ -400,7 +390,7 @@ std::vector<BundleFile> encode_bundle(const HybridModel& m, MatrixDtype dtype, c
                    {"content_dim", d},
                    {"matrix_dtype", dt},
                    {"fold_in", {{"reg", m.reg}, {"alpha", m.alpha}}},
-                   {"ranker", hybrid_params_json(m.params)},
+                   {"ranker", to_json(m.params)},
                    {"sections", sections}};
   if (!info.created.empty()) manifest["created"] = info.created;
   const std::string text = manifest.dump(2) + "\n";

@@ -127,20 +127,12 @@ json content_json(const ContentParams& p) {
 }
 
 json hybrid_json(const ModelConfig& c) {
-  const HybridParams& h = c.hybrid;
   json content = content_json(c.content);
   content["map_reg"] = c.content.map_reg;
-  return {{"als", als_json(c.als)},
-          {"content", content},
-          {"fusion_t", h.fusion_t},
-          {"cf_candidates", h.cf_candidates},
-          {"content_candidates", h.content_candidates},
-          {"popular_candidates", h.popular_candidates},
-          {"exact_below", h.exact_below},
-          {"recency_half_life_days", h.recency_half_life_days},
-          {"query_cf_weight", h.query_cf_weight},
-          {"hnsw", {{"M", h.hnsw.M}, {"ef_construction", h.hnsw.ef_construction}, {"ef_search", h.hnsw.ef_search},
-                    {"seed", h.hnsw.seed}}}};
+  json j = to_json(c.hybrid);
+  j["als"] = als_json(c.als);
+  j["content"] = content;
+  return j;
 }
 
 void read_hybrid(const json& p, ModelConfig& c, const std::string& source) {
@@ -173,6 +165,18 @@ void read_hybrid(const json& p, ModelConfig& c, const std::string& source) {
 }
 
 }  // namespace
+
+json to_json(const HybridParams& h) {
+  return {{"fusion_t", h.fusion_t},
+          {"cf_candidates", h.cf_candidates},
+          {"content_candidates", h.content_candidates},
+          {"popular_candidates", h.popular_candidates},
+          {"exact_below", h.exact_below},
+          {"recency_half_life_days", h.recency_half_life_days},
+          {"query_cf_weight", h.query_cf_weight},
+          {"hnsw", {{"M", h.hnsw.M}, {"ef_construction", h.hnsw.ef_construction}, {"ef_search", h.hnsw.ef_search},
+                    {"seed", h.hnsw.seed}}}};
+}
 
 const char* model_names() { return "als, ease, bpr, knn, pop, tfidf, random, content, content-factor, hybrid"; }
 

@@ -52,6 +52,10 @@ std::string weighting_name(Weighting w);
 // model's parameters (thread counts are a property of the machine and are left out).
 nlohmann::json to_json(const ModelConfig& config);
 
+// The ranker's parameters (fusion, candidates, HNSW) as params files and bundle
+// manifests hold them.
+nlohmann::json to_json(const HybridParams& params);
+
 // Reads what to_json writes. Parameters not present keep the values of `base`; an unknown
 // key or a value of the wrong type is an error naming `source` and the key.
 ModelConfig model_config_from_json(const nlohmann::json& j, const std::string& source, const ModelConfig& base = {});
