@@ -438,7 +438,7 @@ int run_bench_ranker(const BenchRankerArgs& a) {
   // the blocked matrix-product kernel whose AVX-512 code trips -Wmaybe-uninitialized in g++ 12.
   m.gram = Eigen::MatrixXf::Zero(m.factor_dim(), m.factor_dim());
   for (std::int32_t i = 0; i < m.n_items(); ++i) m.gram.noalias() += m.factors.row(i).transpose() * m.factors.row(i);
-  m.refresh_popular_order();
+  m.refresh_lookups();
   start = Clock::now();
   m.factor_index = HnswIndex::build(m.factors.data(), m.n_items(), m.factor_dim(), HnswMetric::InnerProduct, m.params.hnsw);
   const double factor_s = seconds_since(start);

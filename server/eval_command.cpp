@@ -3,6 +3,7 @@
 #include <fstream>
 #include <memory>
 
+#include "bundle_dir.h"
 #include "cli_options.h"
 #include "commands.h"
 #include "progress.h"
@@ -10,7 +11,6 @@
 #include "reco/bundle.h"
 #include "reco/evaluate.h"
 #include "reco/hybrid_recommender.h"
-#include "reco/onnx_encoder.h"
 
 namespace reco::cli {
 namespace {
@@ -27,9 +27,7 @@ struct EvalArgs {
 // A bundle is only scored on the split it was trained for: any other split's test
 // events could be among its training data.
 std::unique_ptr<Recommender> load_bundle_model(const std::string& dir, const LoadedData& data) {
-  LoadedBundle b = decode_bundle(directory_source(dir), [](const std::vector<std::uint8_t>& onnx, const std::string& what) {
-    return encoder_from_onnx(std::string(onnx.begin(), onnx.end()), what);
-  });
+  LoadedBundle b = load_bundle_dir(dir);
   const std::string trained_on = b.manifest["dataset"].value("trained_on", std::string());
   if (trained_on != data.spec.text)
     throw ParamError("bundle", dir + " was trained on '" + trained_on + "'; evaluating it on --split " + data.spec.text +

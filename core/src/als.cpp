@@ -110,7 +110,11 @@ void Als::score_user(std::int32_t user, std::vector<float>& scores) const {
 FoldIn fold_in(const FactorMatrix& item_factors, const Eigen::MatrixXf& gram, float reg, float alpha,
                const std::vector<std::int32_t>& items, const std::vector<float>& values) {
   if (items.size() != values.size()) throw ParamError("values", "history has " + std::to_string(items.size()) + " items but " + std::to_string(values.size()) + " values");
-  const auto f = item_factors.cols();
+  const Eigen::Index f = item_factors.cols();
+  if (gram.rows() != f || gram.cols() != f) throw ParamError("gram", "shape does not match the factor dimension");
+  // A = Y'Y + reg I + sum_j (c_j - 1) y_j y_j' and b = sum_j c_j y_j, accumulated
+  // element by element in history order (a fixed order: see portable_math.h). Only the
+  // lower triangle of A is formed; the Cholesky reads nothing else.
   Eigen::MatrixXf a = gram;
   a.diagonal().array() += reg;
   Eigen::VectorXf b = Eigen::VectorXf::Zero(f);
@@ -120,13 +124,18 @@ FoldIn fold_in(const FactorMatrix& item_factors, const Eigen::MatrixXf& gram, fl
     const std::int32_t i = items[k];
     if (i < 0 || i >= item_factors.rows()) throw ParamError("item", "index " + std::to_string(i) + " is outside the catalog");
     if (!std::isfinite(values[k])) throw ParamError("value", "history value for item index " + std::to_string(i) + " is not finite");
-    const RowVector y(item_factors.row(i).data(), f);
+    const float* y = item_factors.row(i).data();
     const float c = 1.0f + alpha * values[k];
-    a.selfadjointView<Eigen::Lower>().rankUpdate(y, c - 1.0f);
-    b += c * y;
+    const float w = c - 1.0f;
+    for (Eigen::Index col = 0; col < f; ++col) {
+      const float wy = w * y[col];
+      float* a_col = a.col(col).data();
+      for (Eigen::Index row = col; row < f; ++row) a_col[row] += wy * y[row];
+      b(col) += c * y[col];
+    }
     out.confidence.push_back(c);
   }
-  out.solver.compute(a);  // LDLT<., Lower> reads only the lower triangle, which rankUpdate filled
+  out.solver = PortableCholesky(a);
   out.user = out.solver.solve(b);
   return out;
 }

@@ -1,5 +1,6 @@
 #include "reco/bundle.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -393,6 +394,12 @@ std::vector<BundleFile> encode_bundle(const HybridModel& m, MatrixDtype dtype, c
                    {"ranker", to_json(m.params)},
                    {"sections", sections}};
   if (!info.created.empty()) manifest["created"] = info.created;
+  if (sections.contains(kEncoder)) {
+    // What a runtime that runs the ONNX graph itself (the browser) needs to prepare its
+    // inputs: the tokenizer section plus the input length bound.
+    const EncoderShape& e = m.encoder->weights.shape;
+    manifest["encoder"] = {{"max_features", e.max_features}, {"dim", e.dim}, {"hidden", e.hidden}, {"buckets", e.buckets}};
+  }
   const std::string text = manifest.dump(2) + "\n";
   files.insert(files.begin(), BundleFile{"manifest.json", Bytes(text.begin(), text.end())});
   return files;
@@ -427,7 +434,17 @@ json parse_manifest(const Bytes& bytes) {
   if (float_member(fold, "reg", where + " fold_in") < 0.0f) fail(where, "fold_in.reg", "must be >= 0");
   if (float_member(fold, "alpha", where + " fold_in") < 0.0f) fail(where, "fold_in.alpha", "must be >= 0");
   read_ranker_params(j);
-  section_table(j);
+  const std::vector<SectionEntry> sections = section_table(j);
+  if (std::any_of(sections.begin(), sections.end(), [](const SectionEntry& e) { return e.name == kEncoder; })) {
+    const std::string w = where + " encoder";
+    const json& e = member(j, "encoder", where, json::value_t::object, "an object");
+    EncoderShape shape;
+    shape.max_features = static_cast<int>(int_member(e, "max_features", w, 1, 65536));
+    shape.dim = static_cast<int>(int_member(e, "dim", w, 1, kMaxDim));
+    shape.hidden = static_cast<int>(int_member(e, "hidden", w, 1, 1024));
+    shape.buckets = static_cast<std::uint32_t>(int_member(e, "buckets", w, 1, 1 << 24));
+    if (shape.dim != j["content_dim"].get<std::int64_t>()) fail(w, "dim", "differs from content_dim");
+  }
   return j;
 }
 
@@ -465,13 +482,19 @@ LoadedBundle decode_bundle(const BundleSource& source, const EncoderDecoder& dec
     out.encoder_onnx = r.read(kEncoder, "onnx", {});
     const json tj = parse_json_section(r.read(kTokenizer, "json", {}), kTokenizer);
     Tokenizer tokenizer = Tokenizer::from_json(tj, std::string("bundle section '") + kTokenizer + "'");
+    const json& e = j["encoder"];
+    out.encoder_shape.max_features = e["max_features"].get<int>();
+    out.encoder_shape.dim = e["dim"].get<int>();
+    out.encoder_shape.hidden = e["hidden"].get<int>();
+    out.encoder_shape.buckets = e["buckets"].get<std::uint32_t>();
+    out.tokenizer = tokenizer;
     if (decode_encoder) {
       QuantizedEncoder w = decode_encoder(out.encoder_onnx, std::string("bundle section '") + kEncoder + "'");
       m.encoder = TextEncoder{std::move(tokenizer), std::move(w)};
     }
   }
+  m.refresh_lookups();
   m.validate("bundle");
-  m.refresh_popular_order();
   return out;
 }
 

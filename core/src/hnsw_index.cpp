@@ -66,6 +66,7 @@
 #include <hnswlib.h>
 
 #include "reco/error.h"
+#include "reco/portable_math.h"
 #include "reco/random.h"
 #include "reco/top_k.h"
 
@@ -97,17 +98,10 @@ bool operator>(const Distance& a, const Distance& b) { return b < a; }
 // the order, so the key is complemented too.
 Distance operator-(const Distance& a) { return {-a.value, ~a.key}; }
 
-// The dot product in one fixed summation order (point 1 at the top); used for both the
-// graph and exact search, so their scores are bit-identical.
-float dot(const float* a, const float* b, std::size_t n) {
-  float s[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (std::size_t j = 0; j < 8; ++j) s[j] += a[i + j] * b[i + j];
-  float total = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-  for (; i < n; ++i) total += a[i] * b[i];
-  return total;
-}
+// Every dot product here is portable_dot (portable_math.h): one fixed summation order
+// (point 1 at the top), shared by the graph and exact search so their scores are
+// bit-identical.
+const auto dot = portable_dot;
 
 std::uint32_t tag_of(const void* vec, std::size_t dim) {
   std::uint32_t tag;

@@ -41,13 +41,21 @@ std::vector<std::int32_t> popular_first(const std::vector<float>& popularity, in
 
 void HybridModel::rebuild_derived() {
   gram = (factors.transpose() * factors).eval();
-  popular_order = popular_first(popularity, std::max(params.popular_candidates, 1000));
+  refresh_lookups();
   factor_index = HnswIndex::build(factors.data(), n_items(), factor_dim(), HnswMetric::InnerProduct, params.hnsw);
   content_index = HnswIndex::build(embeddings.data(), n_items(), content_dim(), HnswMetric::Cosine, params.hnsw);
 }
 
-void HybridModel::refresh_popular_order() {
+void HybridModel::refresh_lookups() {
   popular_order = popular_first(popularity, std::max(params.popular_candidates, 1000));
+  item_index.clear();
+  item_index.reserve(item_ids.size());
+  for (std::size_t i = 0; i < item_ids.size(); ++i) item_index.emplace(item_ids[i], static_cast<std::int32_t>(i));
+}
+
+std::int32_t HybridModel::find_item(const std::string& id) const {
+  const auto it = item_index.find(id);
+  return it == item_index.end() ? -1 : it->second;
 }
 
 void HybridModel::validate(const std::string& source) const {
@@ -68,6 +76,7 @@ void HybridModel::validate(const std::string& source) const {
   if (!content_index || content_index->size() != n || content_index->dim() != content_dim() || content_index->metric() != HnswMetric::Cosine)
     fail("content_index", "must be a cosine index over every item's embedding");
   if (!std::isfinite(reg) || reg < 0.0f) fail("reg", "must be finite and >= 0");
+  if (!item_index.empty() && static_cast<std::int64_t>(item_index.size()) != n) fail("item_ids", "item ids are not unique");
   if (!std::isfinite(alpha) || alpha < 0.0f) fail("alpha", "must be finite and >= 0");
 }
 

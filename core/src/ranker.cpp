@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "reco/error.h"
+#include "reco/portable_math.h"
 
 namespace reco {
 namespace {
@@ -83,12 +84,13 @@ Signals prepare(const HybridModel& m, const RankRequest& r) {
     const float big = s.content.cwiseAbs().maxCoeff();
     if (big > 0.0f && std::isfinite(big)) s.content /= big;
   }
-  const float norm = s.content.size() ? s.content.norm() : 0.0f;
+  const float norm = s.content.size() ? std::sqrt(portable_dot(s.content.data(), s.content.data(), static_cast<std::size_t>(d))) : 0.0f;
   s.has_content = norm > 0.0f && std::isfinite(norm);
   if (s.has_content) s.content /= norm;
 
-  if (m.params.mode == FusionMode::Content) s.has_cf = false;
-  if (m.params.mode == FusionMode::Cf && !s.history.empty() && r.query.empty()) s.has_content = false;
+  const FusionMode mode = r.mode.value_or(m.params.mode);
+  if (mode == FusionMode::Content) s.has_cf = false;
+  if (mode == FusionMode::Cf && !s.history.empty() && r.query.empty()) s.has_content = false;
   const float a = std::min(1.0f, static_cast<float>(s.history.size()) / m.params.fusion_t);
   if (!r.query.empty()) {
     s.cf_weight = s.has_cf ? std::min(a, m.params.query_cf_weight) : 0.0f;
@@ -138,11 +140,12 @@ std::vector<std::int32_t> candidates(const HybridModel& m, const RankRequest& r,
   const bool exact = m.n_items() <= m.params.exact_below;
   // The best `n` rows of `rows` for the query by scoring all of them (ties: smaller item).
   const auto exact_top = [&](const FactorMatrix& rows, const Eigen::VectorXf& q, int n) {
-    const Eigen::VectorXf scores = rows * q;
+    std::vector<float> scores(static_cast<std::size_t>(rows.rows()));
+    portable_rows_dot(rows.data(), scores.size(), static_cast<std::size_t>(rows.cols()), q.data(), scores.data());
     std::vector<std::int32_t> order(static_cast<std::size_t>(rows.rows()));
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int32_t>(i);
     const std::size_t keep = std::min(order.size(), static_cast<std::size_t>(n));
-    const auto better = [&](std::int32_t a, std::int32_t b) { return scores(a) != scores(b) ? scores(a) > scores(b) : a < b; };
+    const auto better = [&](std::int32_t a, std::int32_t b) { return scores[a] != scores[b] ? scores[a] > scores[b] : a < b; };
     std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(), better);
     out.insert(out.end(), order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep));
   };
@@ -183,17 +186,17 @@ struct Scored {
   std::vector<float> fused, cf, content;
 };
 
-Scored score(const HybridModel& m, const RankRequest& r, const Signals& s) {
+Scored score(const HybridModel& m, const Signals& s, std::vector<std::int32_t> items) {
   Scored out;
-  out.items = candidates(m, r, s);
+  out.items = std::move(items);
   const std::size_t n = out.items.size();
   out.cf.assign(n, 0.0f);
   out.content.assign(n, 0.0f);
   out.fused.assign(n, 0.0f);
   for (std::size_t c = 0; c < n; ++c) {
     const std::int32_t i = out.items[c];
-    if (s.has_cf) out.cf[c] = m.factors.row(i).dot(s.fold.user.transpose());
-    if (s.has_content) out.content[c] = m.embeddings.row(i).dot(s.content.transpose());
+    if (s.has_cf) out.cf[c] = portable_dot(m.factors.row(i).data(), s.fold.user.data(), static_cast<std::size_t>(m.factor_dim()));
+    if (s.has_content) out.content[c] = portable_dot(m.embeddings.row(i).data(), s.content.data(), static_cast<std::size_t>(m.content_dim()));
   }
   if (s.source == "popular") {
     for (std::size_t c = 0; c < n; ++c) out.fused[c] = m.popularity[static_cast<std::size_t>(out.items[c])];
@@ -245,9 +248,10 @@ std::vector<std::size_t> mmr(const HybridModel& m, const Scored& sc, const std::
     }
     used[best] = 1;
     picked.push_back(pool[best]);
-    const auto e = m.embeddings.row(sc.items[pool[best]]);
+    const float* e = m.embeddings.row(sc.items[pool[best]]).data();
+    const auto d = static_cast<std::size_t>(m.content_dim());
     for (std::size_t p = 0; p < pool.size(); ++p)
-      if (!used[p]) max_sim[p] = std::max(max_sim[p], m.embeddings.row(sc.items[pool[p]]).dot(e));
+      if (!used[p]) max_sim[p] = std::max(max_sim[p], portable_dot(m.embeddings.row(sc.items[pool[p]]).data(), e, d));
   }
   return picked;
 }
@@ -257,7 +261,7 @@ std::vector<Contribution> explain_cf(const HybridModel& m, const Signals& s, std
   const Eigen::VectorXf w = s.fold.solver.solve(m.factors.row(item).transpose());
   std::vector<Contribution> all;
   for (std::size_t j = 0; j < s.history.size(); ++j) {
-    const float c = s.fold.confidence[j] * m.factors.row(s.history[j].item).dot(w.transpose());
+    const float c = s.fold.confidence[j] * portable_dot(m.factors.row(s.history[j].item).data(), w.data(), static_cast<std::size_t>(m.factor_dim()));
     if (c > 0.0f) all.push_back({s.history[j].item, c});
   }
   std::sort(all.begin(), all.end(), [](const Contribution& a, const Contribution& b) {
@@ -279,6 +283,31 @@ std::vector<std::string> shared_tags(const ItemInfo& info, const std::vector<std
       }
     }
   return out;
+}
+
+// The history's genres and tags, lower-cased, sorted and unique.
+std::vector<std::string> history_tags_of(const HybridModel& m, const Signals& s) {
+  std::vector<std::string> tags;
+  for (const HistoryEntry& e : s.history)
+    for (const auto* list : {&m.items[static_cast<std::size_t>(e.item)].genres, &m.items[static_cast<std::size_t>(e.item)].tags})
+      for (const std::string& t : *list) tags.push_back(lower_ascii(t));
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  return tags;
+}
+
+Recommendation recommendation(const HybridModel& m, const RankRequest& r, const Signals& s, const Scored& sc, std::size_t p,
+                              const std::vector<std::string>& history_tags) {
+  Recommendation rec;
+  rec.item = sc.items[p];
+  rec.score = sc.fused[p];
+  rec.cf = sc.cf[p];
+  rec.content = sc.content[p];
+  if (r.explain > 0) {
+    rec.because = explain_cf(m, s, rec.item, r.explain);
+    rec.shared_tags = shared_tags(m.items[static_cast<std::size_t>(rec.item)], history_tags);
+  }
+  return rec;
 }
 
 }  // namespace
@@ -314,7 +343,7 @@ void RankRequest::validate(const HybridModel& m) const {
 std::vector<ScoredItem> fused_scores(const HybridModel& m, const RankRequest& r) {
   r.validate(m);
   const Signals s = prepare(m, r);
-  const Scored sc = score(m, r, s);
+  const Scored sc = score(m, s, candidates(m, r, s));
   std::vector<ScoredItem> out(sc.items.size());
   for (std::size_t c = 0; c < out.size(); ++c) out[c] = {sc.items[c], sc.fused[c]};
   return out;
@@ -323,7 +352,7 @@ std::vector<ScoredItem> fused_scores(const HybridModel& m, const RankRequest& r)
 RankResult rank(const HybridModel& m, const RankRequest& r) {
   r.validate(m);
   const Signals s = prepare(m, r);
-  const Scored sc = score(m, r, s);
+  const Scored sc = score(m, s, candidates(m, r, s));
   const std::size_t k = static_cast<std::size_t>(r.k);
   std::vector<std::size_t> chosen;
   if (r.mmr_lambda < 1.0f) {
@@ -332,40 +361,41 @@ RankResult rank(const HybridModel& m, const RankRequest& r) {
   } else {
     chosen = best_positions(sc, k);
   }
-  std::vector<std::string> history_tags;
-  if (r.explain > 0) {
-    for (const HistoryEntry& e : s.history)
-      for (const auto* list : {&m.items[static_cast<std::size_t>(e.item)].genres, &m.items[static_cast<std::size_t>(e.item)].tags})
-        for (const std::string& t : *list) history_tags.push_back(lower_ascii(t));
-    std::sort(history_tags.begin(), history_tags.end());
-    history_tags.erase(std::unique(history_tags.begin(), history_tags.end()), history_tags.end());
-  }
+  const std::vector<std::string> history_tags = r.explain > 0 ? history_tags_of(m, s) : std::vector<std::string>{};
   RankResult out;
   out.cf_weight = s.cf_weight;
   out.source = s.source;
   out.candidates = static_cast<int>(sc.items.size());
-  for (std::size_t p : chosen) {
-    Recommendation rec;
-    rec.item = sc.items[p];
-    rec.score = sc.fused[p];
-    rec.cf = sc.cf[p];
-    rec.content = sc.content[p];
-    if (r.explain > 0) {
-      rec.because = explain_cf(m, s, rec.item, r.explain);
-      rec.shared_tags = shared_tags(m.items[static_cast<std::size_t>(rec.item)], history_tags);
-    }
-    out.items.push_back(std::move(rec));
-  }
+  for (std::size_t p : chosen) out.items.push_back(recommendation(m, r, s, sc, p, history_tags));
   return out;
+}
+
+Recommendation explain_item(const HybridModel& m, const RankRequest& r, std::int32_t item) {
+  r.validate(m);
+  if (item < 0 || item >= m.n_items()) throw ParamError("item", "item index " + std::to_string(item) + " is outside the catalog");
+  const Signals s = prepare(m, r);
+  std::vector<std::int32_t> items = candidates(m, r, s);
+  if (!std::binary_search(items.begin(), items.end(), item)) items.insert(std::lower_bound(items.begin(), items.end(), item), item);
+  const Scored sc = score(m, s, std::move(items));
+  const auto p = static_cast<std::size_t>(std::lower_bound(sc.items.begin(), sc.items.end(), item) - sc.items.begin());
+  RankRequest with_reasons = r;
+  if (with_reasons.explain == 0) with_reasons.explain = 3;
+  return recommendation(m, with_reasons, s, sc, p, history_tags_of(m, s));
 }
 
 std::int32_t add_item(HybridModel& m, const std::string& id, const ItemInfo& info) {
   if (!m.encoder) throw ParamError("item", "this model has no text encoder, so items cannot be added from text");
+  return add_item(m, id, info, m.encoder->encode(item_text(info)));
+}
+
+std::int32_t add_item(HybridModel& m, const std::string& id, const ItemInfo& info, const std::vector<float>& e) {
   if (m.factor_map.size() == 0) throw ParamError("item", "this model has no content-to-factor map");
   if (id.empty()) throw ParamError("id", "must not be empty");
-  if (std::find(m.item_ids.begin(), m.item_ids.end(), id) != m.item_ids.end())
-    throw ParamError("id", "item '" + id + "' is already in the catalog");
-  const std::vector<float> e = m.encoder->encode(item_text(info));
+  if (m.find_item(id) >= 0) throw ParamError("id", "item '" + id + "' is already in the catalog");
+  if (static_cast<int>(e.size()) != m.content_dim())
+    throw ParamError("embedding", "has " + std::to_string(e.size()) + " values; the model's content dimension is " + std::to_string(m.content_dim()));
+  for (float v : e)
+    if (!std::isfinite(v)) throw ParamError("embedding", "holds a non-finite value");
   const Eigen::VectorXf f = map_to_factor(m.factor_map, e.data());
   const Eigen::Index n = m.n_items();
   // The Gram matrix is left as shipped: the new item has no interactions, and its
@@ -375,6 +405,7 @@ std::int32_t add_item(HybridModel& m, const std::string& id, const ItemInfo& inf
   m.embeddings.conservativeResize(n + 1, Eigen::NoChange);
   m.embeddings.row(n) = Eigen::Map<const Eigen::RowVectorXf>(e.data(), static_cast<Eigen::Index>(e.size()));
   m.item_ids.push_back(id);
+  m.item_index.emplace(id, static_cast<std::int32_t>(n));
   m.items.push_back(info);
   m.popularity.push_back(0.0f);
   if (m.popular_order.size() < static_cast<std::size_t>(std::max(m.params.popular_candidates, 1000)))

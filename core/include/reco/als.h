@@ -12,6 +12,7 @@
 
 #include <Eigen/Dense>
 
+#include "reco/portable_math.h"
 #include "reco/recommender.h"
 
 namespace reco {
@@ -40,7 +41,7 @@ struct AlsParams {
 // score's per-item decomposition needs it: x . y_i = sum_j c_j (A^-1 y_i) . y_j.
 struct FoldIn {
   Eigen::VectorXf user;
-  Eigen::LDLT<Eigen::MatrixXf> solver;  // of A
+  PortableCholesky solver;              // of A (bit-identical natively and in WebAssembly)
   std::vector<float> confidence;        // c_j per history entry
 };
 // Items outside [0, rows of Y) and non-finite values throw ParamError.

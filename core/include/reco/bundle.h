@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,10 @@ struct LoadedBundle {
   nlohmann::json manifest;
   MatrixDtype dtype = MatrixDtype::Int8;
   std::vector<std::uint8_t> encoder_onnx;
+  // With an encoder section, whatever the decoder: the tokenizer and the encoder's shape,
+  // so a runtime that runs encoder_onnx itself can make its inputs (encoder_input()).
+  std::optional<Tokenizer> tokenizer;
+  EncoderShape encoder_shape;
 };
 
 LoadedBundle decode_bundle(const BundleSource& source, const EncoderDecoder& decode_encoder = {});

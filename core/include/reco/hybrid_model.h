@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -71,16 +72,21 @@ struct HybridModel {
   // Items by descending popularity (ties by index), at most max(popular_candidates, 1000):
   // the fallback list, kept so a request never sorts the whole catalog.
   std::vector<std::int32_t> popular_order;
+  // External id -> item index, for requests that name items by id.
+  std::unordered_map<std::string, std::int32_t> item_index;
 
   std::int32_t n_items() const { return static_cast<std::int32_t>(item_ids.size()); }
   int factor_dim() const { return static_cast<int>(factors.cols()); }
   int content_dim() const { return static_cast<int>(embeddings.cols()); }
 
-  // Recomputes gram from factors, popular_order from popularity, and (re)builds both
-  // indexes with params.hnsw. Call after changing any of them.
+  // Recomputes gram from factors, and the lookups below, and (re)builds both indexes
+  // with params.hnsw. Call after changing any of them.
   void rebuild_derived();
-  // Recomputes popular_order only (a loaded bundle ships gram and indexes).
-  void refresh_popular_order();
+  // Recomputes popular_order from popularity and item_index from item_ids only (a
+  // loaded bundle ships gram and indexes).
+  void refresh_lookups();
+  // The index of the item with this external id, or -1.
+  std::int32_t find_item(const std::string& id) const;
   // Throws DataError naming `source` and the part that is inconsistent.
   void validate(const std::string& source) const;
 };

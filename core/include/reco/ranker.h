@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,7 @@ struct RankRequest {
   float mmr_lambda = 1.0f;       // 1: no re-ranking; lower values trade relevance for diversity
   std::int64_t now = 0;          // reference time for recency weighting (0: newest history time)
   int explain = 3;               // history items listed per recommendation (0: none)
+  std::optional<FusionMode> mode;  // the model's params.mode when absent (comparisons, demo switch)
 
   void validate(const HybridModel& model) const;  // ParamError naming the field
 };
@@ -73,9 +75,17 @@ RankResult rank(const HybridModel& model, const RankRequest& request);
 // (Evaluation ranks these itself.)
 std::vector<ScoredItem> fused_scores(const HybridModel& model, const RankRequest& request);
 
+// Why `item` would be recommended for the request's history: its fused score among the
+// request's candidates (with the item added to them, whatever the filters), raw scores,
+// contributions and shared tags (request.explain of them; 3 when it is 0).
+Recommendation explain_item(const HybridModel& model, const RankRequest& request, std::int32_t item);
+
 // Adds an item known only by its text (title, genres, tags, description): encodes it,
 // maps the embedding to a factor, and inserts it into both indexes, so the next request
 // can recommend it. Returns its index. Needs model.encoder; a duplicate id is a ParamError.
 std::int32_t add_item(HybridModel& model, const std::string& id, const ItemInfo& info);
+// The same with the item's content embedding computed elsewhere (the browser encodes
+// with ONNX Runtime Web): content_dim finite values, expected unit length.
+std::int32_t add_item(HybridModel& model, const std::string& id, const ItemInfo& info, const std::vector<float>& embedding);
 
 }  // namespace reco

@@ -1,0 +1,45 @@
+// Arithmetic whose result is the same bits on every platform the core runs on.
+//
+// Native builds vectorise for the building CPU (AVX: 8 floats) and WebAssembly for
+// SIMD128 (4 floats); a library reduction such as Eigen's dot product adds its partial
+// sums in an order that depends on that width, so native and browser scores would
+// differ in the last bits and near-ties would rank differently. The functions here fix
+// the order of every floating-point operation (the compiler may vectorise across
+// independent sums but never reorders one: no -ffast-math, no FMA contraction), so the
+// same inputs give bit-identical outputs natively and in WebAssembly.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include <Eigen/Dense>
+
+namespace reco {
+
+// sum_i a[i] * b[i], accumulated in 8 interleaved partial sums that are then added
+// pairwise; the tail (n mod 8) is added last, in order.
+float portable_dot(const float* a, const float* b, std::size_t n);
+
+// out[r] = portable_dot(row r of `rows`, q) for a row-major rows x n matrix.
+void portable_rows_dot(const float* rows, std::size_t n_rows, std::size_t n, const float* q, float* out);
+
+// Cholesky factor L (A = L L') of a symmetric positive definite matrix, computed in
+// double in a fixed order. Only A's lower triangle is read. When A is not positive
+// definite (a pivot <= 0 or not finite) ok() is false and solve() returns NaNs.
+class PortableCholesky {
+ public:
+  PortableCholesky() = default;
+  explicit PortableCholesky(const Eigen::MatrixXf& a);
+
+  bool ok() const { return ok_; }
+  Eigen::Index size() const { return n_; }
+  // x with A x = b (b has size() values).
+  Eigen::VectorXf solve(const Eigen::Ref<const Eigen::VectorXf>& b) const;
+
+ private:
+  Eigen::Index n_ = 0;
+  bool ok_ = false;
+  std::vector<double> l_;  // row-major n x n, lower triangle used
+};
+
+}  // namespace reco

@@ -1,0 +1,50 @@
+// Ranking requests and results as JSON, with items named by their external ids: the
+// one wire format of `reco rank`, the HTTP API and the WebAssembly module, so every
+// front end parses requests the same way and reports the same errors.
+//
+// Request (every field optional):
+//   {"history": [{"item": "50", "strength": 4, "timestamp": 881250949} | "50", ...],
+//    "query": "space adventure",          text, encoded by the model's encoder
+//    "query_embedding": [0.1, ...],       or an embedding computed elsewhere
+//    "k": 10, "exclude_history": true, "allow": ["1", ...], "deny": [...],
+//    "tags": ["Comedy"], "diversity": 0.0, "now": 0, "explain": 3,
+//    "signals": "hybrid" | "cf" | "content"}
+// `diversity` is 1 - the MMR lambda (0: pure relevance). Ids may be strings or integers.
+// Unknown fields are errors, so a misspelt option is never silently ignored.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "reco/ranker.h"
+
+namespace reco {
+
+struct JsonRankRequest {
+  RankRequest request;
+  std::optional<std::string> query_text;  // "query": the caller encodes it
+  bool has_history = false;               // "history" was given (possibly empty)
+};
+
+// Parses and checks a request against the model; errors are ParamErrors naming the
+// field ("history[2].item", "k", ...).
+JsonRankRequest parse_rank_request(const nlohmann::json& j, const HybridModel& model);
+// The same from text (a DataError for malformed JSON, naming `source`).
+JsonRankRequest parse_rank_request(const std::string& text, const HybridModel& model, const std::string& source);
+
+// {"source", "cf_weight", "candidates", "items": [{"id", "title", "score", "cf",
+//  "content", "because": [{"id", "title", "score"}], "shared_tags"}]}
+nlohmann::json rank_result_json(const RankResult& result, const HybridModel& model);
+
+// {"id", "title", "genres", "tags", "popularity"} of item `index`.
+nlohmann::json item_json(const HybridModel& model, std::int32_t index);
+// An item's metadata from {"title", "genres", "tags", "text"} (all optional).
+ItemInfo parse_item_info(const nlohmann::json& j);
+
+// Parses JSON text; a DataError naming `source` when it is malformed or nested deeper
+// than 64 levels.
+nlohmann::json parse_json_text(const std::string& text, const std::string& source);
+
+}  // namespace reco

@@ -1,0 +1,78 @@
+#include "reco/portable_math.h"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace reco {
+
+float portable_dot(const float* a, const float* b, std::size_t n) {
+  float s[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (std::size_t j = 0; j < 8; ++j) s[j] += a[i + j] * b[i + j];
+  float total = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; i < n; ++i) total += a[i] * b[i];
+  return total;
+}
+
+void portable_rows_dot(const float* rows, std::size_t n_rows, std::size_t n, const float* q, float* out) {
+  for (std::size_t r = 0; r < n_rows; ++r) out[r] = portable_dot(rows + r * n, q, n);
+}
+
+namespace {
+
+// sum_k a[k] * b[k] in double, four interleaved partial sums added pairwise.
+double dot4(const double* a, const double* b, Eigen::Index n) {
+  double s[4] = {0.0, 0.0, 0.0, 0.0};
+  Eigen::Index k = 0;
+  for (; k + 4 <= n; k += 4)
+    for (int j = 0; j < 4; ++j) s[j] += a[k + j] * b[k + j];
+  double total = (s[0] + s[1]) + (s[2] + s[3]);
+  for (; k < n; ++k) total += a[k] * b[k];
+  return total;
+}
+
+}  // namespace
+
+PortableCholesky::PortableCholesky(const Eigen::MatrixXf& a) : n_(a.rows()), ok_(true) {
+  const Eigen::Index n = n_;
+  l_.assign(static_cast<std::size_t>(n * n), 0.0);
+  double* l = l_.data();
+  for (Eigen::Index i = 0; i < n; ++i) {
+    double* li = l + i * n;
+    for (Eigen::Index j = 0; j <= i; ++j) {
+      const double* lj = l + j * n;
+      const double v = static_cast<double>(a(i, j)) - dot4(li, lj, j);
+      if (i == j) {
+        if (!(v > 0.0) || !std::isfinite(v)) {
+          ok_ = false;
+          return;
+        }
+        li[i] = std::sqrt(v);
+      } else {
+        li[j] = v / lj[j];
+      }
+    }
+  }
+}
+
+Eigen::VectorXf PortableCholesky::solve(const Eigen::Ref<const Eigen::VectorXf>& b) const {
+  const Eigen::Index n = n_;
+  if (!ok_) return Eigen::VectorXf::Constant(n, std::numeric_limits<float>::quiet_NaN());
+  const double* l = l_.data();
+  // L y = b (forward), then L' x = y (backward, reading L by columns).
+  std::vector<double> y(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) y[static_cast<std::size_t>(i)] = (static_cast<double>(b(i)) - dot4(l + i * n, y.data(), i)) / l[i * n + i];
+  std::vector<double> x(static_cast<std::size_t>(n));
+  for (Eigen::Index i = n - 1; i >= 0; --i) {
+    double v = y[static_cast<std::size_t>(i)];
+    for (Eigen::Index k = n - 1; k > i; --k) v -= l[k * n + i] * x[static_cast<std::size_t>(k)];
+    x[static_cast<std::size_t>(i)] = v / l[i * n + i];
+  }
+  Eigen::VectorXf out(n);
+  for (Eigen::Index i = 0; i < n; ++i) out(i) = static_cast<float>(x[static_cast<std::size_t>(i)]);
+  return out;
+}
+
+}  // namespace reco

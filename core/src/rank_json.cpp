@@ -1,0 +1,227 @@
+#include "reco/rank_json.h"
+
+#include <cmath>
+#include <limits>
+
+#include "reco/error.h"
+
+namespace reco {
+namespace {
+
+using nlohmann::json;
+
+std::string type_name(const json& v) { return v.type_name(); }
+
+[[noreturn]] void bad(const std::string& field, const std::string& message) { throw ParamError(field, message); }
+
+// An item id as the request names it: a non-empty string or an integer.
+std::string id_of(const json& v, const std::string& field) {
+  if (v.is_string()) {
+    if (v.get_ref<const std::string&>().empty()) bad(field, "item id must not be empty");
+    return v.get<std::string>();
+  }
+  if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
+  if (v.is_number_unsigned()) return std::to_string(v.get<std::uint64_t>());
+  bad(field, "expected an item id (string or integer), got " + type_name(v));
+}
+
+std::int32_t item_of(const json& v, const std::string& field, const HybridModel& m) {
+  const std::string id = id_of(v, field);
+  const std::int32_t i = m.find_item(id);
+  if (i < 0) bad(field, "unknown item '" + (id.size() > 64 ? id.substr(0, 64) + "..." : id) + "'");
+  return i;
+}
+
+double number_of(const json& v, const std::string& field) {
+  if (!v.is_number()) bad(field, "expected a number, got " + type_name(v));
+  const double x = v.get<double>();
+  if (!std::isfinite(x)) bad(field, "must be finite");
+  return x;
+}
+
+std::int64_t integer_of(const json& v, const std::string& field, std::int64_t lo, std::int64_t hi) {
+  if (v.is_number_integer() || v.is_number_unsigned()) {
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi)) bad(field, "must be at most " + std::to_string(hi));
+    const std::int64_t x = v.get<std::int64_t>();
+    if (x < lo || x > hi) bad(field, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(x));
+    return x;
+  }
+  // JavaScript sends whole numbers such as 1e3 or 10.0 as floats.
+  if (v.is_number_float()) {
+    const double x = v.get<double>();
+    if (std::isfinite(x) && x == std::floor(x) && x >= static_cast<double>(lo) && x <= static_cast<double>(hi)) return static_cast<std::int64_t>(x);
+    bad(field, "expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  bad(field, "expected an integer, got " + type_name(v));
+}
+
+const json& array_of(const json& v, const std::string& field) {
+  if (!v.is_array()) bad(field, "expected an array, got " + type_name(v));
+  return v;
+}
+
+std::vector<std::int32_t> items_of(const json& v, const std::string& field, const HybridModel& m) {
+  std::vector<std::int32_t> out;
+  const json& a = array_of(v, field);
+  for (std::size_t p = 0; p < a.size(); ++p) out.push_back(item_of(a[p], field + "[" + std::to_string(p) + "]", m));
+  return out;
+}
+
+std::vector<std::string> strings_of(const json& v, const std::string& field) {
+  std::vector<std::string> out;
+  const json& a = array_of(v, field);
+  for (std::size_t p = 0; p < a.size(); ++p) {
+    if (!a[p].is_string()) bad(field + "[" + std::to_string(p) + "]", "expected a string, got " + type_name(a[p]));
+    out.push_back(a[p].get<std::string>());
+  }
+  return out;
+}
+
+HistoryEntry history_entry(const json& v, const std::string& field, const HybridModel& m) {
+  HistoryEntry e;
+  if (!v.is_object()) {
+    e.item = item_of(v, field, m);
+    return e;
+  }
+  bool has_item = false;
+  for (const auto& [key, value] : v.items()) {
+    if (key == "item") {
+      e.item = item_of(value, field + ".item", m);
+      has_item = true;
+    } else if (key == "strength") {
+      e.strength = static_cast<float>(number_of(value, field + ".strength"));
+    } else if (key == "timestamp") {
+      e.timestamp = integer_of(value, field + ".timestamp", 0, std::numeric_limits<std::int64_t>::max() / 2);
+    } else {
+      bad(field + "." + key, "unknown field (expected item, strength, timestamp)");
+    }
+  }
+  if (!has_item) bad(field + ".item", "missing");
+  return e;
+}
+
+FusionMode signals_of(const json& v) {
+  if (v == "hybrid") return FusionMode::Hybrid;
+  if (v == "cf") return FusionMode::Cf;
+  if (v == "content") return FusionMode::Content;
+  bad("signals", "expected \"hybrid\", \"cf\" or \"content\"");
+}
+
+}  // namespace
+
+JsonRankRequest parse_rank_request(const json& j, const HybridModel& m) {
+  if (!j.is_object()) bad("request", "expected a JSON object, got " + type_name(j));
+  JsonRankRequest out;
+  RankRequest& r = out.request;
+  for (const auto& [key, v] : j.items()) {
+    if (key == "history") {
+      out.has_history = true;
+      const json& a = array_of(v, key);
+      for (std::size_t p = 0; p < a.size(); ++p) r.history.push_back(history_entry(a[p], "history[" + std::to_string(p) + "]", m));
+    } else if (key == "query") {
+      if (!v.is_string()) bad(key, "expected a string, got " + type_name(v));
+      out.query_text = v.get<std::string>();
+    } else if (key == "query_embedding") {
+      const json& a = array_of(v, key);
+      for (std::size_t p = 0; p < a.size(); ++p) {
+        const double x = number_of(a[p], "query_embedding[" + std::to_string(p) + "]");
+        if (std::fabs(x) > 1e30) bad("query_embedding[" + std::to_string(p) + "]", "is too large");
+        r.query.push_back(static_cast<float>(x));
+      }
+      if (r.query.empty()) bad(key, "must not be empty");
+    } else if (key == "k") {
+      r.k = static_cast<int>(integer_of(v, key, 1, 10000));
+    } else if (key == "exclude_history") {
+      if (!v.is_boolean()) bad(key, "expected true or false, got " + type_name(v));
+      r.exclude_history = v.get<bool>();
+    } else if (key == "allow") {
+      r.allow = items_of(v, key, m);
+      if (r.allow.empty()) bad(key, "must not be empty (leave it out to allow every item)");
+    } else if (key == "deny") {
+      r.deny = items_of(v, key, m);
+    } else if (key == "tags") {
+      r.tags = strings_of(v, key);
+    } else if (key == "diversity") {
+      const double x = number_of(v, key);
+      if (x < 0.0 || x > 1.0) bad(key, "must be in [0, 1]");
+      r.mmr_lambda = static_cast<float>(1.0 - x);
+    } else if (key == "now") {
+      r.now = integer_of(v, key, 0, std::numeric_limits<std::int64_t>::max() / 2);
+    } else if (key == "explain") {
+      r.explain = static_cast<int>(integer_of(v, key, 0, 100));
+    } else if (key == "signals") {
+      r.mode = signals_of(v);
+    } else {
+      bad(key.size() > 64 ? key.substr(0, 64) + "..." : key,
+          "unknown field (expected history, query, query_embedding, k, exclude_history, allow, deny, tags, diversity, now, "
+          "explain, signals)");
+    }
+  }
+  if (out.query_text && !r.query.empty()) bad("query", "give either query or query_embedding, not both");
+  r.validate(m);
+  return out;
+}
+
+json parse_json_text(const std::string& text, const std::string& source) {
+  constexpr int kMaxDepth = 64;
+  try {
+    return json::parse(text, [&](int depth, json::parse_event_t, json&) {
+      if (depth > kMaxDepth) throw DataError(source, 0, "", "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels");
+      return true;
+    });
+  } catch (const json::exception& e) {
+    throw DataError(source, 0, "", std::string("malformed JSON: ") + e.what());
+  }
+}
+
+JsonRankRequest parse_rank_request(const std::string& text, const HybridModel& m, const std::string& source) {
+  return parse_rank_request(parse_json_text(text, source), m);
+}
+
+json item_json(const HybridModel& m, std::int32_t i) {
+  const ItemInfo& info = m.items[static_cast<std::size_t>(i)];
+  return {{"id", m.item_ids[static_cast<std::size_t>(i)]},
+          {"title", info.title},
+          {"genres", info.genres},
+          {"tags", info.tags},
+          {"popularity", m.popularity[static_cast<std::size_t>(i)]}};
+}
+
+ItemInfo parse_item_info(const json& j) {
+  if (!j.is_object()) bad("item", "expected a JSON object, got " + type_name(j));
+  ItemInfo info;
+  for (const auto& [key, v] : j.items()) {
+    if (key == "title" || key == "text") {
+      if (!v.is_string()) bad("item." + key, "expected a string, got " + type_name(v));
+      (key == "title" ? info.title : info.text) = v.get<std::string>();
+    } else if (key == "genres") {
+      info.genres = strings_of(v, "item.genres");
+    } else if (key == "tags") {
+      info.tags = strings_of(v, "item.tags");
+    } else {
+      bad("item." + (key.size() > 64 ? key.substr(0, 64) + "..." : key), "unknown field (expected title, genres, tags, text)");
+    }
+  }
+  return info;
+}
+
+json rank_result_json(const RankResult& r, const HybridModel& m) {
+  json items = json::array();
+  for (const Recommendation& rec : r.items) {
+    json because = json::array();
+    for (const Contribution& c : rec.because)
+      because.push_back({{"id", m.item_ids[static_cast<std::size_t>(c.item)]},
+                         {"title", m.items[static_cast<std::size_t>(c.item)].title},
+                         {"score", c.score}});
+    items.push_back({{"id", m.item_ids[static_cast<std::size_t>(rec.item)]},
+                     {"title", m.items[static_cast<std::size_t>(rec.item)].title},
+                     {"score", rec.score},
+                     {"cf", rec.cf},
+                     {"content", rec.content},
+                     {"because", std::move(because)},
+                     {"shared_tags", rec.shared_tags}});
+  }
+  return {{"source", r.source}, {"cf_weight", r.cf_weight}, {"candidates", r.candidates}, {"items", std::move(items)}};
+}
+
+}  // namespace reco

@@ -1,0 +1,139 @@
+#include "engine.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "reco/error.h"
+
+namespace reco::wasm {
+namespace {
+
+using nlohmann::json;
+
+std::string quoted_id(const std::string& id) { return "'" + (id.size() > 64 ? id.substr(0, 64) + "..." : id) + "'"; }
+
+}  // namespace
+
+Engine::Engine(const std::map<std::string, std::vector<std::uint8_t>>& files) {
+  LoadedBundle b = decode_bundle([&](const std::string& name) {
+    const auto it = files.find(name);
+    if (it == files.end()) throw DataError("bundle file '" + name + "'", 0, "", "missing (not among the files given)");
+    return it->second;
+  });
+  model_ = std::move(b.model);
+  manifest_ = std::move(b.manifest);
+  dtype_ = b.dtype;
+  tokenizer_ = std::move(b.tokenizer);
+  encoder_shape_ = b.encoder_shape;
+}
+
+std::string Engine::info() const {
+  json j = {{"model_version", manifest_["model_version"]},
+            {"items", model_.n_items()},
+            {"factor_dim", model_.factor_dim()},
+            {"content_dim", model_.content_dim()},
+            {"matrix_dtype", matrix_dtype_name(dtype_)},
+            {"has_tokenizer", tokenizer_.has_value()},
+            {"dataset", manifest_["dataset"]},
+            {"metrics", manifest_["metrics"]},
+            {"ranker", manifest_["ranker"]},
+            {"history_length", history_.size()}};
+  if (manifest_.contains("encoder")) j["encoder"] = manifest_["encoder"];
+  return j.dump();
+}
+
+std::string Engine::item(const std::string& id) const {
+  const std::int32_t i = model_.find_item(id);
+  if (i < 0) throw ParamError("id", "unknown item " + quoted_id(id));
+  return item_json(model_, i).dump();
+}
+
+std::string Engine::items(int offset, int count) const {
+  if (offset < 0) throw ParamError("offset", "must be >= 0");
+  if (count < 0) throw ParamError("count", "must be >= 0");
+  json out = json::array();
+  const std::int64_t end = std::min<std::int64_t>(model_.n_items(), static_cast<std::int64_t>(offset) + count);
+  for (std::int64_t i = offset; i < end; ++i) out.push_back(item_json(model_, static_cast<std::int32_t>(i)));
+  return out.dump();
+}
+
+void Engine::add_event(const std::string& id, double strength, double timestamp) {
+  const std::int32_t i = model_.find_item(id);
+  if (i < 0) throw ParamError("id", "unknown item " + quoted_id(id));
+  if (!std::isfinite(strength) || strength < 0.0 || strength > 1e6) throw ParamError("strength", "must be a finite number in [0, 1e6]");
+  if (!std::isfinite(timestamp) || timestamp < 0.0 || timestamp > 9e15 || timestamp != std::floor(timestamp))
+    throw ParamError("timestamp", "must be a whole number of seconds since 1970 (>= 0; 0 when unknown)");
+  history_.push_back({i, static_cast<float>(strength), static_cast<std::int64_t>(timestamp)});
+}
+
+int Engine::remove_item(const std::string& id) {
+  const std::int32_t i = model_.find_item(id);
+  if (i < 0) return 0;
+  const auto before = history_.size();
+  history_.erase(std::remove_if(history_.begin(), history_.end(), [&](const HistoryEntry& e) { return e.item == i; }), history_.end());
+  return static_cast<int>(before - history_.size());
+}
+
+std::string Engine::history() const {
+  json out = json::array();
+  for (const HistoryEntry& e : history_)
+    out.push_back({{"item", model_.item_ids[static_cast<std::size_t>(e.item)]}, {"strength", e.strength}, {"timestamp", e.timestamp}});
+  return out.dump();
+}
+
+void Engine::set_history(const std::string& text) {
+  // Parsed as a request's history, so the same checks and messages apply.
+  const json events = parse_json_text(text, "history");
+  const JsonRankRequest r = parse_rank_request(json{{"history", events}}, model_);
+  history_ = r.request.history;
+}
+
+JsonRankRequest Engine::parse(const std::string& request, const char* what) const {
+  const json j = parse_json_text(request.empty() ? "{}" : request, what);
+  JsonRankRequest r = parse_rank_request(j, model_);
+  if (r.query_text)
+    throw ParamError("query", "the browser runtime takes query_embedding (encode the text with the bundle's encoder first)");
+  return r;
+}
+
+std::string Engine::recommend(const std::string& request) const {
+  JsonRankRequest r = parse(request, "request");
+  if (!r.has_history) {
+    r.request.history = history_;
+    r.request.validate(model_);
+  }
+  return rank_result_json(rank(model_, r.request), model_).dump();
+}
+
+std::string Engine::similar(const std::string& id, const std::string& request) const {
+  const std::int32_t i = model_.find_item(id);
+  if (i < 0) throw ParamError("id", "unknown item " + quoted_id(id));
+  JsonRankRequest r = parse(request, "request");
+  if (r.has_history || !r.request.query.empty()) throw ParamError("request", "similar() takes no history or query");
+  r.request.history = {{i, 1.0f, 0}};
+  r.request.exclude_history = true;
+  return rank_result_json(rank(model_, r.request), model_).dump();
+}
+
+std::string Engine::explain(const std::string& id, const std::string& request) const {
+  const std::int32_t i = model_.find_item(id);
+  if (i < 0) throw ParamError("id", "unknown item " + quoted_id(id));
+  JsonRankRequest r = parse(request, "request");
+  if (!r.has_history) r.request.history = history_;
+  RankResult one;
+  one.items.push_back(explain_item(model_, r.request, i));
+  return rank_result_json(one, model_)["items"][0].dump();
+}
+
+std::string Engine::tokenize(const std::string& text) const {
+  if (!tokenizer_) throw ParamError("text", "this bundle has no text encoder");
+  const EncoderInput in = encoder_input(*tokenizer_, text, encoder_shape_.max_features);
+  return json({{"ids", in.ids}, {"weights", in.weights}}).dump();
+}
+
+std::int32_t Engine::add_item(const std::string& id, const std::string& info, const std::vector<float>& embedding) {
+  const ItemInfo parsed = parse_item_info(parse_json_text(info.empty() ? "{}" : info, "item"));
+  return reco::add_item(model_, id, parsed, embedding);
+}
+
+}  // namespace reco::wasm
