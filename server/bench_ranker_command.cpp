@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "reco/bundle.h"
 #include "reco/error.h"
 #include "reco/hybrid_model.h"
 #include "reco/random.h"
@@ -54,6 +55,7 @@ struct BenchRankerArgs {
   bool recall = false;
   int recall_queries = 200;
   std::string recall_ef;  // ef_search values --recall measures (empty: the built one)
+  std::string export_dir;  // also write the catalog as a float32 bundle here
 };
 
 using Clock = std::chrono::steady_clock;
@@ -449,6 +451,14 @@ int run_bench_ranker(const BenchRankerArgs& a) {
   const double content_s = seconds_since(start);
   std::printf("content index build (cosine):        %9.1f s  %9.0f items/s\n", content_s, m.n_items() / content_s);
   m.validate("synthetic model");
+  if (!a.export_dir.empty()) {
+    // float32 storage is lossless, so the bundle loads as exactly this model (the
+    // browser benchmark ranks the same catalog as this program).
+    BundleInfo info;
+    info.dataset = {{"name", "synthetic"}, {"items", m.n_items()}, {"seed", a.seed}};
+    write_bundle_files(a.export_dir, encode_bundle(m, MatrixDtype::Float32, {}, info));
+    std::printf("bundle written to %s\n", a.export_dir.c_str());
+  }
 
   // Every row has its own random histories. History 50 also without explanations, by
   // exact scoring, and split into rank()'s first steps.
@@ -505,6 +515,7 @@ Action add_bench_ranker_command(CLI::App& app) {
   cmd->add_option("--M", args->hnsw.M, "HNSW links per item");
   cmd->add_option("--ef-construction", args->hnsw.ef_construction, "HNSW candidates examined per insertion");
   cmd->add_option("--ef-search", args->hnsw.ef_search, "HNSW candidates examined per query");
+  cmd->add_option("--export", args->export_dir, "Also write the synthetic catalog as a (float32) bundle folder");
   cmd->add_flag("--recall", args->recall, "Also measure both indexes' recall@10 against exact search");
   cmd->add_option("--recall-ef", args->recall_ef, "ef_search values for --recall, comma-separated (default: --ef-search)");
   cmd->add_option("--recall-queries", args->recall_queries, "Queries for --recall")->check(CLI::Range(1, 100000));

@@ -131,6 +131,10 @@ std::string Engine::tokenize(const std::string& text) const {
   return json({{"ids", in.ids}, {"weights", in.weights}}).dump();
 }
 
+std::string Engine::tokenize_item(const std::string& info) const {
+  return tokenize(item_text(parse_item_info(parse_json_text(info.empty() ? "{}" : info, "item"))));
+}
+
 std::int32_t Engine::add_item(const std::string& id, const std::string& info, const std::vector<float>& embedding) {
   const ItemInfo parsed = parse_item_info(parse_json_text(info.empty() ? "{}" : info, "item"));
   return reco::add_item(model_, id, parsed, embedding);

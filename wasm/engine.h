@@ -48,6 +48,8 @@ class Engine {
   // The encoder's inputs for a text: {"ids": [...], "weights": [...]}; a ParamError when
   // the bundle has no encoder.
   std::string tokenize(const std::string& text) const;
+  // The same for an item's metadata JSON (the text add_item() encodes natively).
+  std::string tokenize_item(const std::string& info) const;
   // Adds an item from its metadata JSON ({"title", "genres", "tags", "text"}) and its
   // content embedding (computed with the bundle's encoder). Returns its index.
   std::int32_t add_item(const std::string& id, const std::string& info, const std::vector<float>& embedding);

@@ -108,6 +108,7 @@ std::string explain(const Engine& e, val id, val request) {
   return guarded([&] { return e.explain(string_arg(id, "id"), json_arg(request, "request")); });
 }
 std::string tokenize(const Engine& e, val text) { return guarded([&] { return e.tokenize(string_arg(text, "text")); }); }
+std::string tokenize_item(const Engine& e, val info) { return guarded([&] { return e.tokenize_item(json_arg(info, "info")); }); }
 int add_item(Engine& e, val id, val info, val embedding) {
   return guarded([&] {
     if (!embedding.instanceof(val::global("Float32Array")) && !embedding.isArray())
@@ -134,6 +135,7 @@ EMSCRIPTEN_BINDINGS(reco_engine) {
       .function("similar", &similar)
       .function("explain", &explain)
       .function("tokenize", &tokenize)
+      .function("tokenizeItem", &tokenize_item)
       .function("addItem", &add_item);
 }
 
