@@ -1,17 +1,36 @@
 #include "reco/portable_math.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
 namespace reco {
 
+namespace {
+
+// Four floats as one SIMD register where the compiler can (SSE/AVX natively, SIMD128 in
+// WebAssembly): GCC and Clang vector extensions, whose arithmetic is lane by lane, so
+// using them changes no result, only the speed.
+typedef float Float4 __attribute__((vector_size(16)));
+
+Float4 load4(const float* p) {
+  Float4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+}  // namespace
+
 float portable_dot(const float* a, const float* b, std::size_t n) {
-  float s[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+  // Partial sums s[0..7] with s[j] += a[i + j] * b[i + j]: lanes 0-3 in lo, 4-7 in hi.
+  Float4 lo = {0.0f, 0.0f, 0.0f, 0.0f}, hi = {0.0f, 0.0f, 0.0f, 0.0f};
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (std::size_t j = 0; j < 8; ++j) s[j] += a[i + j] * b[i + j];
-  float total = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; i + 8 <= n; i += 8) {
+    lo += load4(a + i) * load4(b + i);
+    hi += load4(a + i + 4) * load4(b + i + 4);
+  }
+  float total = ((lo[0] + lo[1]) + (lo[2] + lo[3])) + ((hi[0] + hi[1]) + (hi[2] + hi[3]));
   for (; i < n; ++i) total += a[i] * b[i];
   return total;
 }

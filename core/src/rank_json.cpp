@@ -20,8 +20,9 @@ std::string id_of(const json& v, const std::string& field) {
     if (v.get_ref<const std::string&>().empty()) bad(field, "item id must not be empty");
     return v.get<std::string>();
   }
-  if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
+  // (nlohmann counts unsigned numbers as integers too: test unsigned first.)
   if (v.is_number_unsigned()) return std::to_string(v.get<std::uint64_t>());
+  if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
   bad(field, "expected an item id (string or integer), got " + type_name(v));
 }
 

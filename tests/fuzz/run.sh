@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang-14, ASan + UBSan: file loaders, parameter files and
-# splits, encoder files, HNSW index bytes, model bundles) and fuzzes them.
+# splits, encoder files, HNSW index bytes, model bundles, ranking requests) and fuzzes them.
 # Usage: tests/fuzz/run.sh [seconds=60]
 # Output (binary, corpus, crash artifacts) goes to $FUZZ_DIR, default build/fuzz.
 # Exit status is non-zero when the fuzzer finds a crash, leak, hang or broken invariant;
@@ -111,3 +111,13 @@ mkdir -p "$out/bundle-corpus" "$out/bundle-seeds"
 RECO_BUNDLE_FUZZ_SEEDS="$out/bundle-seeds" "$out/bundle_fuzz"
 "$out/bundle_fuzz" -max_total_time="$(( (seconds + 3) / 4 ))" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix="$out/artifacts/bundle-" -print_final_stats=1 "$out/bundle-corpus" "$out/bundle-seeds"
+
+# The JSON ranking request reader (parse_rank_request, then rank on what parses) gets
+# another quarter. Seeds: hand-written requests for the fixture model request_fuzz.cpp
+# builds (string and integer ids, filters, queries, every option).
+link_fuzzer request_fuzz "$root/tests/fuzz/request_fuzz.cpp"
+mkdir -p "$out/request-corpus" "$out/request-seeds"
+cp "$root"/tests/fuzz/request-seeds/*.json "$out/request-seeds/"
+"$out/request_fuzz" -max_total_time="$(( (seconds + 3) / 4 ))" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+  -dict="$root/tests/fuzz/request.dict" -artifact_prefix="$out/artifacts/request-" -print_final_stats=1 \
+  "$out/request-corpus" "$out/request-seeds"

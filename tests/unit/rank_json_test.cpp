@@ -16,12 +16,14 @@ using nlohmann::json;
 namespace {
 
 // The fixture model names its items item0 ... item79; this one renames them with
-// numbers (item i is "10*i"), plus two ids only an integer of the extreme ranges matches.
+// numbers (item i is "10*i"), plus ids at the ends of the integer ranges.
 HybridModel numeric_model() {
   HybridModel m = test::small_hybrid_model();
   for (std::size_t i = 0; i < m.item_ids.size(); ++i) m.item_ids[i] = std::to_string(10 * i);
-  m.item_ids[78] = "-5";
-  m.item_ids[79] = "18446744073709551615";
+  m.item_ids[76] = "-5";
+  m.item_ids[77] = "-1";
+  m.item_ids[78] = "9223372036854775807";   // INT64_MAX
+  m.item_ids[79] = "18446744073709551615";  // UINT64_MAX
   m.refresh_lookups();
   return m;
 }
@@ -122,20 +124,33 @@ TEST_CASE("an empty history is still a history", "[rank_json]") {
 TEST_CASE("ids may be integers", "[rank_json]") {
   const HybridModel m = numeric_model();
   const JsonRankRequest j = parse_rank_request(
-      R"({"history": [30, "40", {"item": 50}, -5, 18446744073709551615], "allow": [10, "20", 0], "deny": [60]})", m,
+      R"({"history": [30, "40", {"item": 50}, -5, 9223372036854775807], "allow": [10, "20", 0], "deny": [60]})", m,
       "request.json");
   const auto& h = j.request.history;
   REQUIRE(h.size() == 5);
   CHECK(h[0].item == 3);
   CHECK(h[1].item == 4);
   CHECK(h[2].item == 5);
-  CHECK(h[3].item == 78);  // a negative integer
-  CHECK(h[4].item == 79);  // an integer only uint64 holds
+  CHECK(h[3].item == 76);  // a negative integer
+  CHECK(h[4].item == 78);  // the largest int64
   CHECK(j.request.allow == std::vector<std::int32_t>{1, 2, 0});
   CHECK(j.request.deny == std::vector<std::int32_t>{6});
   // On the fixture the same integers are no ids at all.
   CHECK(error_param(R"({"history": [30]})") == "history[0]");
   CHECK(error_param(R"({"history": [{"item": 3}]})") == "history[0].item");
+}
+
+// nlohmann::json stores integers above INT64_MAX as unsigned (is_number_integer() is
+// true for those too): such an id must be read as the unsigned number it is, not wrapped
+// around to a negative one that may name another item.
+TEST_CASE("an integer id above INT64_MAX names the item with that id", "[rank_json]") {
+  const HybridModel m = numeric_model();
+  const JsonRankRequest j = parse_rank_request(R"({"history": [18446744073709551615], "allow": [18446744073709551615]})", m, "request.json");
+  REQUIRE(j.request.history.size() == 1);
+  CHECK(j.request.history[0].item == 79);  // not item 77, "-1"
+  CHECK(j.request.allow == std::vector<std::int32_t>{79});
+  // 2^63 is no id of this model (wrapped it would read "-9223372036854775808", also none).
+  CHECK(error_param(R"({"history": [9223372036854775808]})", m) == "history[0]");
 }
 
 TEST_CASE("every request option maps to its field", "[rank_json]") {
@@ -248,8 +263,6 @@ TEST_CASE("request errors name the field", "[rank_json]") {
       {R"({"query_embedding": [0, null]})", "query_embedding[1]"},
       {R"({"query_embedding": [0, 1e31]})", "query_embedding[1]"},
       {R"({"query_embedding": [0, 1, -1e31]})", "query_embedding[2]"},
-      // A finite-looking number too large for a double is rejected as well (it parses as inf).
-      {R"({"query_embedding": [1e999]})", "query_embedding[0]"},
       // The wrong length is reported by RankRequest::validate, under "query".
       {R"({"query_embedding": [0.5, 0.5, 0.5]})", "query"},
       // k
@@ -293,7 +306,8 @@ TEST_CASE("request errors name the field", "[rank_json]") {
 }
 
 TEST_CASE("malformed request text is a DataError naming the source", "[rank_json]") {
-  for (const std::string text : {"", "{", R"({"k": 5,})", R"({"k": 5} x)", "[1,]", "{'k': 5}", "nul", "\"\\x\""}) {
+  for (const std::string text : {"", "{", R"({"k": 5,})", R"({"k": 5} x)", "[1,]", "{'k': 5}", "nul", "\"\\x\"",
+                                 R"({"query_embedding": [1e999]})" /* overflows a double */}) {
     CAPTURE(text);
     try {
       parse_rank_request(text, fixture(), "req.json");
