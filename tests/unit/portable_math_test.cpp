@@ -329,8 +329,10 @@ std::uint64_t rank_hash(const HybridModel& m) {
 }  // namespace
 
 // The fixture model as the tests build it, on each platform: its gram Y'Y comes from
-// HybridModel::rebuild_derived. (On failure the gram's hash is printed: the native build
-// gives 0x62c67ac6815913c3.)
+// HybridModel::rebuild_derived. On failure the gram's hash is printed: natively it is
+// 9f09e478699efb5f; a different value means the model itself differs (Eigen's matrix
+// product sums in an order that depends on the SIMD width), not the ranker, which the
+// next test pins on its own.
 TEST_CASE("rank() gives pinned scores on the fixture model", "[portable_math][pinned][ranker]") {
   const HybridModel m = test::small_hybrid_model();
   INFO("gram hash " << std::hex << matrix_hash(m.gram));
