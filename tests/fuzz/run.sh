@@ -93,9 +93,9 @@ fi
 
 # The HNSW index reader (HnswIndex::deserialize) gets another quarter. Seeds: small
 # serialised indexes, written by the same source built as a seed writer.
-hnsw_sources=("$root/tests/fuzz/hnsw_fuzz.cpp" "$src/hnsw_index.cpp" "$src/error.cpp" "$src/top_k.cpp")
+hnsw_sources=("$root/tests/fuzz/hnsw_fuzz.cpp" "$src/hnsw_index.cpp" "$src/error.cpp" "$src/top_k.cpp" "$src/portable_math.cpp")
 link_fuzzer hnsw_fuzz "$root/tests/fuzz/hnsw_fuzz.cpp"
-clang++-14 -std=c++17 -O1 -DRECO_HNSW_FUZZ_SEEDS -I"$root/core/include" -isystem /usr/include/hnswlib \
+clang++-14 -std=c++17 -O1 -DRECO_HNSW_FUZZ_SEEDS -I"$root/core/include" -I/usr/include/eigen3 -isystem /usr/include/hnswlib \
   "${hnsw_sources[@]}" -o "$out/hnsw_fuzz_seeds"
 mkdir -p "$out/hnsw-corpus" "$out/hnsw-seeds"
 "$out/hnsw_fuzz_seeds" "$out/hnsw-seeds"
