@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "reco/error.h"
+#include "reco/portable_math.h"
 
 namespace reco {
 
@@ -40,7 +41,9 @@ std::vector<std::int32_t> popular_first(const std::vector<float>& popularity, in
 }  // namespace
 
 void HybridModel::rebuild_derived() {
-  gram = (factors.transpose() * factors).eval();
+  // In a fixed order (portable_math.h): a model built natively and one built in
+  // WebAssembly from the same factors fold users in identically.
+  gram = portable_gram(factors.data(), static_cast<std::size_t>(factors.rows()), static_cast<std::size_t>(factors.cols()));
   refresh_lookups();
   factor_index = HnswIndex::build(factors.data(), n_items(), factor_dim(), HnswMetric::InnerProduct, params.hnsw);
   content_index = HnswIndex::build(embeddings.data(), n_items(), content_dim(), HnswMetric::Cosine, params.hnsw);

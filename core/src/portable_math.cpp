@@ -39,6 +39,28 @@ void portable_rows_dot(const float* rows, std::size_t n_rows, std::size_t n, con
   for (std::size_t r = 0; r < n_rows; ++r) out[r] = portable_dot(rows + r * n, q, n);
 }
 
+Eigen::MatrixXf portable_gram(const float* rows, std::size_t n_rows, std::size_t n) {
+  // Lower triangle, column by column: g[c][r] for r >= c (each element's sum runs over
+  // the rows in order; the elements are independent, so the compiler may vectorise).
+  std::vector<double> g(n * n, 0.0);
+  for (std::size_t i = 0; i < n_rows; ++i) {
+    const float* y = rows + i * n;
+    for (std::size_t c = 0; c < n; ++c) {
+      const double yc = y[c];
+      double* col = g.data() + c * n;
+      for (std::size_t r = c; r < n; ++r) col[r] += yc * static_cast<double>(y[r]);
+    }
+  }
+  Eigen::MatrixXf out(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+  for (std::size_t c = 0; c < n; ++c)
+    for (std::size_t r = c; r < n; ++r) {
+      const float v = static_cast<float>(g[c * n + r]);
+      out(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = v;
+      out(static_cast<Eigen::Index>(c), static_cast<Eigen::Index>(r)) = v;
+    }
+  return out;
+}
+
 namespace {
 
 // sum_k a[k] * b[k] in double, four interleaved partial sums added pairwise.

@@ -23,6 +23,10 @@ float portable_dot(const float* a, const float* b, std::size_t n);
 // out[r] = portable_dot(row r of `rows`, q) for a row-major rows x n matrix.
 void portable_rows_dot(const float* rows, std::size_t n_rows, std::size_t n, const float* q, float* out);
 
+// Y'Y of a row-major rows x n matrix (the Gram matrix fold-in needs), accumulated in
+// double item by item in row order, then rounded to float; symmetric.
+Eigen::MatrixXf portable_gram(const float* rows, std::size_t n_rows, std::size_t n);
+
 // Cholesky factor L (A = L L') of a symmetric positive definite matrix, computed in
 // double in a fixed order. Only A's lower triangle is read. When A is not positive
 // definite (a pivot <= 0 or not finite) ok() is false and solve() returns NaNs.
