@@ -5,15 +5,39 @@
 // weights, as the core's tokenizer produces them (natively, or in the WebAssembly
 // module). Texts of different lengths are padded with id 0 and weight 0, which adds
 // nothing to the pooled sum, so a text's embedding does not depend on its batch.
-import * as ort from 'onnxruntime-web';
+//
+// ONNX Runtime Web is imported on first use: `import('onnxruntime-web')`, which a bundler
+// resolves, or from a URL given to loadOrt() (a page without a bundler, and any Web
+// Worker, where import maps do not apply).
+
+let ortPromise = null;
+let ort = null;
+let wasmPaths = null;
+
+/**
+ * Loads ONNX Runtime Web once: from `url` (an ES module such as
+ * node_modules/onnxruntime-web/dist/ort.wasm.min.mjs, self-hosted) or the package.
+ */
+export function loadOrt(url = null) {
+  if (ortPromise == null) {
+    ortPromise = (url != null ? import(/* webpackIgnore: true */ String(url)) : import('onnxruntime-web')).then((m) => {
+      ort = m.InferenceSession ? m : m.default;
+      if (wasmPaths != null) ort.env.wasm.wasmPaths = wasmPaths;
+      return ort;
+    });
+    ortPromise.catch(() => { ortPromise = null; });
+  }
+  return ortPromise;
+}
 
 /** Points ONNX Runtime at self-hosted copies of its .wasm files (a URL prefix). */
 export function setOrtWasmPaths(prefix) {
-  ort.env.wasm.wasmPaths = prefix;
+  wasmPaths = prefix;
+  if (ort != null) ort.env.wasm.wasmPaths = prefix;
 }
 
 export class TextEncoderSession {
-  /** @param {ort.InferenceSession} session @param {number} dim */
+  /** @param {object} session an ort.InferenceSession @param {number} dim */
   constructor(session, dim) {
     this.session = session;
     this.dim = dim;
@@ -24,6 +48,7 @@ export class TextEncoderSession {
    * @returns {Promise<TextEncoderSession>}
    */
   static async create(modelBytes) {
+    await loadOrt();
     ort.env.wasm.numThreads = 1;
     const bytes = modelBytes instanceof Uint8Array ? modelBytes : new Uint8Array(modelBytes);
     const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
@@ -71,6 +96,7 @@ export function packBatch(texts) {
       weights[i * length + l] = w;
     }
   });
+  if (ort == null) throw new Error('ONNX Runtime Web is not loaded (loadOrt())');
   return {
     ids: new ort.Tensor('int64', ids, [texts.length, length]),
     weights: new ort.Tensor('float32', weights, [texts.length, length]),

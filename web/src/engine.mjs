@@ -83,9 +83,11 @@ export class Recommender {
   #manifest;
   #encoder = null;
   #ortWasmPaths;
+  #ortUrl;
 
   constructor(module, engine, manifest, files, options = {}) {
     this.#ortWasmPaths = options.ortWasmPaths;
+    this.#ortUrl = options.ortUrl;
     this.#engine = engine;
     this.#manifest = manifest;
     this.#files = files;
@@ -147,8 +149,9 @@ export class Recommender {
     if (this.#encoder == null) {
       const entry = this.#manifest.sections?.encoder;
       if (entry == null) throw new Error('reco: this bundle has no text encoder');
-      const { TextEncoderSession, setOrtWasmPaths } = await import('./encoder.mjs');
+      const { TextEncoderSession, setOrtWasmPaths, loadOrt } = await import('./encoder.mjs');
       if (this.#ortWasmPaths != null) setOrtWasmPaths(this.#ortWasmPaths);
+      await loadOrt(this.#ortUrl);
       this.#encoder = TextEncoderSession.create(this.#files[entry.file]);
       this.#encoder.catch(() => { this.#encoder = null; });
     }

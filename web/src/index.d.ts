@@ -103,6 +103,8 @@ export interface LoadOptions {
   wasmUrl?: string;
   /** URL prefix of ONNX Runtime Web's self-hosted .wasm files. */
   ortWasmPaths?: string;
+  /** URL of ONNX Runtime Web's ES module (e.g. .../onnxruntime-web/dist/ort.wasm.min.mjs); default: import('onnxruntime-web'). Needed without a bundler. */
+  ortUrl?: string;
   fetch?: typeof fetch;
 }
 

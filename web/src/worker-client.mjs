@@ -57,7 +57,9 @@ export class RecommenderWorker {
     const client = new RecommenderWorker(port);
     // The worker resolves URLs against its own location, so they are made absolute here.
     const src = typeof source === 'string' || source instanceof URL ? bundleBase(source) : source;
-    if (rest.wasmUrl != null) rest.wasmUrl = new URL(String(rest.wasmUrl), globalThis.location?.href ?? import.meta.url).href;
+    for (const key of ['wasmUrl', 'ortUrl', 'ortWasmPaths']) {
+      if (rest[key] != null) rest[key] = new URL(String(rest[key]), globalThis.location?.href ?? import.meta.url).href;
+    }
     try {
       await client.#call('load', [src, rest]);
     } catch (e) {
