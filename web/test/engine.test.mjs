@@ -1,0 +1,64 @@
+// The engine's run-time behaviour in Node: items added from their text are recommended
+// at once, the wasm URL can be moved (bundlers), history calls behave as documented.
+// Needs RECO_BIN, RECO_DATA_DIR and web/dist.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Recommender, loadModule } from '../src/engine.mjs';
+import { exportBundle, readBundleFiles } from './bundles.mjs';
+
+const files = readBundleFiles(exportBundle('ml100k'));
+
+test('an item added from its text is searchable, recommendable and explainable at once', async () => {
+  const rec = await Recommender.load({ files });
+  const n = rec.info().items;
+  const index = await rec.addItem('new-space-opera', { title: 'Galactic Rebels Strike Back', genres: ['Sci-Fi', 'Action', 'Adventure'], text: 'rebels fight an empire among the stars' });
+  assert.equal(index, n);
+  assert.equal(rec.info().items, n + 1);
+  assert.equal(rec.item('new-space-opera').title, 'Galactic Rebels Strike Back');
+  const found = await rec.search('Galactic Rebels Strike Back', { k: 5, explain: 0 });
+  assert.equal(found.items[0].id, 'new-space-opera', JSON.stringify(found.items.map((x) => x.title)));
+  rec.addEvent('50', 5);
+  rec.addEvent('172', 5);
+  rec.addEvent('181', 5);
+  const only = rec.recommend({ k: 1, allow: ['new-space-opera'] });
+  assert.equal(only.items[0].id, 'new-space-opera');
+  const why = rec.explain('new-space-opera');
+  assert.ok(why.sharedTags.includes('Sci-Fi'), JSON.stringify(why));
+  assert.ok(Number.isFinite(why.score) && why.cf !== 0 && why.content > 0, JSON.stringify(why));
+  // A fan of the Star Wars films gets it among the top 50 without anyone having watched it.
+  const top = rec.recommend({ k: 50 }).items.map((x) => x.id);
+  assert.ok(top.includes('new-space-opera'), 'the new item is recommended to a fan of its genre');
+  rec.dispose();
+});
+
+test('history calls: events merge at ranking time, remove and set replace them', async () => {
+  const rec = await Recommender.load({ files });
+  rec.addEvent('50', 2, 100);
+  rec.addEvent('50', 5, 50);
+  rec.addEvent('181', 4);
+  assert.equal(rec.history().length, 3);
+  // Repeats merge (largest strength, newest time), so the same as one merged event each.
+  assert.deepEqual(rec.recommend({ k: 10 }), rec.recommend({ k: 10, history: [{ item: '50', strength: 5, timestamp: 100 }, { item: '181', strength: 4 }] }));
+  assert.equal(rec.removeItem('50'), 2);
+  assert.equal(rec.removeItem('50'), 0);
+  assert.deepEqual(rec.history(), [{ item: '181', strength: 4, timestamp: 0 }]);
+  rec.setHistory(['1', { item: '2', strength: 3 }]);
+  assert.deepEqual(rec.history().map((e) => e.item), ['1', '2']);
+  rec.clearHistory();
+  assert.equal(rec.recommend({ k: 3 }).source, 'popular');
+  rec.dispose();
+});
+
+test('the wasm file can be served from another URL (bundlers), and a wrong one is an error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reco-wasm-url-'));
+  const moved = join(dir, 'engine.0123abcd.wasm');
+  copyFileSync(new URL('../dist/reco.wasm', import.meta.url), moved);
+  const rec = await Recommender.load({ files }, { wasmUrl: pathToFileURL(moved).href });
+  assert.equal(rec.info().items, 1682);
+  rec.dispose();
+  await assert.rejects(loadModule(pathToFileURL(join(dir, 'missing.wasm')).href), /ENOENT|no such file/);
+});
