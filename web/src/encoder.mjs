@@ -6,7 +6,8 @@
 // module). Texts of different lengths are padded with id 0 and weight 0, which adds
 // nothing to the pooled sum, so a text's embedding does not depend on its batch.
 //
-// ONNX Runtime Web is imported on first use: `import('onnxruntime-web')`, which a bundler
+// ONNX Runtime Web is imported on first use: `import('onnxruntime-web/wasm')` (its CPU-only
+// build, the one execution provider used here), which a bundler
 // resolves, or from a URL given to loadOrt() (a page without a bundler, and any Web
 // Worker, where import maps do not apply).
 
@@ -20,7 +21,7 @@ let wasmPaths = null;
  */
 export function loadOrt(url = null) {
   if (ortPromise == null) {
-    ortPromise = (url != null ? import(/* webpackIgnore: true */ String(url)) : import('onnxruntime-web')).then((m) => {
+    ortPromise = (url != null ? import(/* webpackIgnore: true */ String(url)) : import('onnxruntime-web/wasm')).then((m) => {
       ort = m.InferenceSession ? m : m.default;
       if (wasmPaths != null) ort.env.wasm.wasmPaths = wasmPaths;
       return ort;

@@ -7,6 +7,7 @@
 // snake_case, and the two conversions below are the only difference.
 import createRecoModule from '../dist/reco.mjs';
 import { fetchBundle } from './bundle-fetch.mjs';
+import { nodeBuiltin } from './node-builtin.mjs';
 
 let defaultWasmUrl = null;
 
@@ -16,6 +17,7 @@ export function setWasmUrl(url) {
 }
 
 const isNode = typeof process !== 'undefined' && process.versions?.node != null && typeof window === 'undefined';
+
 const modules = new Map();
 
 /** The WebAssembly module, instantiated once per wasm URL. */
@@ -25,10 +27,8 @@ export function loadModule(wasmUrl = defaultWasmUrl) {
     const url = wasmUrl ?? new URL('../dist/reco.wasm', import.meta.url).href;
     const ready = (async () => {
       if (isNode) {
-        // Emscripten's ES6 loader expects __dirname under Node and cannot fetch() a
-        // file path there, so the bytes are passed in.
-        globalThis.__dirname ??= '.';
-        const { readFile } = await import('node:fs/promises');
+        // The module is built for browsers; under Node it runs given the wasm bytes.
+        const { readFile } = await nodeBuiltin('fs/promises');
         const wasmBinary = await readFile(url.startsWith('file:') ? new URL(url) : url);
         return createRecoModule({ wasmBinary });
       }

@@ -2,13 +2,14 @@
 // Web Worker (worker.mjs) that owns the model, so loading and ranking never block the
 // page. Errors thrown in the worker are rethrown here with the same message.
 import { bundleBase } from './bundle-fetch.mjs';
+import { nodeBuiltin } from './node-builtin.mjs';
 
 const isNode = typeof process !== 'undefined' && process.versions?.node != null && typeof window === 'undefined';
 
 async function spawn(workerUrl) {
   const url = workerUrl ?? new URL('./worker.mjs', import.meta.url);
   if (isNode) {
-    const { Worker } = await import('node:worker_threads');
+    const { Worker } = await nodeBuiltin('worker_threads');
     const w = new Worker(url);
     return { post: (m) => w.postMessage(m), listen: (f, fail) => { w.on('message', f); w.on('error', fail); }, end: () => w.terminate() };
   }

@@ -2,11 +2,12 @@
 // and answers {id, method, args} messages with {id, ok, result | message}. Also runs
 // as a Node worker_threads worker, so the same protocol is tested under Node.
 import { Recommender } from './engine.mjs';
+import { nodeBuiltin } from './node-builtin.mjs';
 
 const port = typeof self !== 'undefined' && typeof self.postMessage === 'function'
   ? { post: (m) => self.postMessage(m), listen: (f) => self.addEventListener('message', (e) => f(e.data)) }
   : await (async () => {
-    const { parentPort } = await import('node:worker_threads');
+    const { parentPort } = await nodeBuiltin('worker_threads');
     return { post: (m) => parentPort.postMessage(m), listen: (f) => parentPort.on('message', f) };
   })();
 

@@ -1,38 +1,17 @@
 // The package in a real browser (Debian's Chromium, driven by playwright-core): a plain
-// page with one import map loads a bundle over HTTP in the default mode (a Web Worker:
+// page (no bundler, no import map) loads a bundle over HTTP in the default mode (a Web Worker:
 // bundle download and SHA-256 via WebCrypto, the WebAssembly engine, ONNX Runtime Web
 // from self-hosted files), ranks a history, filters, searches text, survives a bad call,
 // and must give exactly what the same code gives in Node. Needs RECO_BIN, RECO_DATA_DIR,
 // web/dist and /usr/bin/chromium (scripts/setup.sh installs it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import http from 'node:http';
-import { extname, join, resolve, sep } from 'node:path';
-import { chromium } from 'playwright-core';
+import { resolve } from 'node:path';
 import { Recommender } from '../src/engine.mjs';
 import { exportBundle, readBundleFiles } from './bundles.mjs';
+import { launchChromium, serveFolders } from './browser.mjs';
 
 const repo = resolve(new URL('../..', import.meta.url).pathname);
-const types = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
-
-// Serves the repository at / and the bundle folder at /bundle/ (nothing outside them).
-async function serve(bundleDir) {
-  const server = http.createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const [root, rest] = path.startsWith('/bundle/') ? [bundleDir, path.slice('/bundle/'.length)] : [repo, path.slice(1)];
-    const file = resolve(root, rest);
-    if ((file !== root && !file.startsWith(root + sep)) || !existsSync(file) || !statSync(file).isFile()) {
-      res.statusCode = 404;
-      res.end('not found');
-      return;
-    }
-    res.setHeader('Content-Type', types[extname(file)] ?? 'application/octet-stream');
-    res.end(readFileSync(file));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { origin: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
-}
 
 function sameRanking(got, want, label, tolerance) {
   assert.deepEqual(got.items.map((x) => x.id), want.items.map((x) => x.id), `${label}: ids`);
@@ -40,7 +19,6 @@ function sameRanking(got, want, label, tolerance) {
 }
 
 test('in Chromium, the worker-backed package ranks exactly as in Node', { timeout: 600_000 }, async (t) => {
-  assert.ok(existsSync('/usr/bin/chromium'), '/usr/bin/chromium is missing (bash scripts/setup.sh installs it)');
   const dir = exportBundle('ml100k');
   const history = [
     { item: '50', strength: 5, timestamp: 881250949 }, { item: '181', strength: 4, timestamp: 881250950 },
@@ -57,11 +35,8 @@ test('in Chromium, the worker-backed package ranks exactly as in Node', { timeou
   };
   inline.dispose();
 
-  const server = await serve(dir);
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const server = await serveFolders({ '/bundle/': dir, '/': repo });
+  const browser = await launchChromium();
   t.after(async () => {
     await browser.close();
     await server.close();
