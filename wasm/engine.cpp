@@ -14,12 +14,17 @@ std::string quoted_id(const std::string& id) { return "'" + (id.size() > 64 ? id
 
 }  // namespace
 
-Engine::Engine(const std::map<std::string, std::vector<std::uint8_t>>& files) {
-  LoadedBundle b = decode_bundle([&](const std::string& name) {
-    const auto it = files.find(name);
-    if (it == files.end()) throw DataError("bundle file '" + name + "'", 0, "", "missing (not among the files given)");
-    return it->second;
-  });
+Engine::Engine(std::map<std::string, std::vector<std::uint8_t>> files, bool verified) {
+  DecodeOptions options;
+  options.verify_checksums = !verified;
+  // Each file is read once, so its bytes are moved out rather than copied.
+  LoadedBundle b = decode_bundle(
+      [&](const std::string& name) {
+        const auto it = files.find(name);
+        if (it == files.end()) throw DataError("bundle file '" + name + "'", 0, "", "missing (not among the files given)");
+        return std::move(it->second);
+      },
+      {}, options);
   model_ = std::move(b.model);
   manifest_ = std::move(b.manifest);
   dtype_ = b.dtype;

@@ -18,8 +18,10 @@ namespace reco::wasm {
 
 class Engine {
  public:
-  // `files`: file name -> bytes for manifest.json and every section it lists.
-  explicit Engine(const std::map<std::string, std::vector<std::uint8_t>>& files);
+  // `files`: file name -> bytes for manifest.json and every section it lists (moved
+  // from). `verified`: the caller has checked every section's SHA-256 against this
+  // manifest (DecodeOptions::verify_checksums).
+  Engine(std::map<std::string, std::vector<std::uint8_t>> files, bool verified);
 
   // {"model_version", "items", "factor_dim", "content_dim", "matrix_dtype", "has_tokenizer",
   //  "encoder", "dataset", "metrics", "ranker", "history_length"}

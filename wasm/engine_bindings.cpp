@@ -1,6 +1,7 @@
 // The JavaScript face of Engine (engine.h), through Embind:
 //
-//   const engine = Module.Engine.load({"manifest.json": bytes, "items.<sha>.json": bytes, ...});
+//   const engine = Module.Engine.load({"manifest.json": bytes, "items.<sha>.json": bytes, ...}, false);
+//   (second argument true only when every section's SHA-256 was already checked)
 //   engine.addEvent("50", 5, 881250949);
 //   JSON.parse(engine.recommend('{"k": 10}'));
 //   engine.delete();   // frees the model; the object is unusable afterwards
@@ -70,7 +71,7 @@ int int_arg(const val& v, const char* name) {
   return static_cast<int>(x);
 }
 
-Engine* load(val files) {
+Engine* load(val files, val verified) {
   return guarded([&] {
     if (files.typeOf().as<std::string>() != "object" || files.isNull()) throw ParamError("files", "expected an object mapping file names to bytes");
     std::map<std::string, std::vector<std::uint8_t>> map;
@@ -80,7 +81,7 @@ Engine* load(val files) {
       const std::string name = names[k].as<std::string>();
       map[name] = bytes_of(files[name], name);
     }
-    return new Engine(map);
+    return new Engine(std::move(map), verified.isTrue());
   });
 }
 

@@ -62,7 +62,7 @@ export function parseManifest(bytes) {
  * Fetches and verifies a bundle.
  * @param {string|URL} url the bundle folder (holding manifest.json)
  * @param {{fetch?: typeof fetch}} [options]
- * @returns {Promise<{manifest: object, files: Record<string, Uint8Array>}>}
+ * @returns {Promise<{manifest: object, files: Record<string, Uint8Array>, verified: true}>}
  */
 export async function fetchBundle(url, options = {}) {
   const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -78,5 +78,5 @@ export async function fetchBundle(url, options = {}) {
       files[entry.file] = bytes;
     }),
   );
-  return { manifest, files };
+  return { manifest, files, verified: true };
 }

@@ -101,7 +101,9 @@ export class Recommender {
     const module = await loadModule(options.wasmUrl ?? defaultWasmUrl);
     const bundle = typeof source === 'string' || source instanceof URL ? await fetchBundle(source, options) : source;
     if (bundle == null || typeof bundle.files !== 'object') throw new TypeError('load: expected a bundle URL or {manifest, files}');
-    const engine = module.Engine.load(bundle.files);
+    // fetchBundle has checked every section's SHA-256 with WebCrypto; the core then
+    // skips its own (slower) hashing of the same bytes. Other sources are hashed there.
+    const engine = module.Engine.load(bundle.files, bundle.verified === true);
     const manifest = bundle.manifest ?? JSON.parse(new TextDecoder().decode(bundle.files['manifest.json']));
     return new Recommender(module, engine, manifest, bundle.files, options);
   }

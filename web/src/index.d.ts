@@ -96,6 +96,8 @@ export interface BundleInfo {
 export interface FetchedBundle {
   manifest: Record<string, any>;
   files: Record<string, Uint8Array>;
+  /** Every section's SHA-256 was checked against the manifest (fetchBundle sets it); the core then skips its own check. */
+  verified?: boolean;
 }
 
 export interface LoadOptions {

@@ -71,7 +71,14 @@ struct LoadedBundle {
   EncoderShape encoder_shape;
 };
 
-LoadedBundle decode_bundle(const BundleSource& source, const EncoderDecoder& decode_encoder = {});
+struct DecodeOptions {
+  // false skips only the SHA-256 of each section: for a caller that has just checked the
+  // same bytes against the same manifest itself (the browser does, with WebCrypto, at
+  // native speed). Sizes, dtypes, shapes and every structural check still run.
+  bool verify_checksums = true;
+};
+
+LoadedBundle decode_bundle(const BundleSource& source, const EncoderDecoder& decode_encoder = {}, const DecodeOptions& options = {});
 
 // Checks and parses manifest.json alone (format, version, section table); the bundle
 // reader's first step, separate so it can be fuzzed and served on its own.
