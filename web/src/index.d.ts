@@ -160,25 +160,15 @@ export class Recommender {
   dispose(): void;
 }
 
-export class RecommenderWorker implements RecommenderClient {
-  static load(source: string | URL | FetchedBundle, options?: CreateOptions): Promise<RecommenderWorker>;
-  info(): Promise<BundleInfo>;
-  item(id: string): Promise<Item>;
-  hasItem(id: string): Promise<boolean>;
-  items(offset?: number, count?: number): Promise<Item[]>;
-  addEvent(id: string, strength?: number, timestamp?: number): Promise<void>;
-  removeItem(id: string): Promise<number>;
-  clearHistory(): Promise<void>;
-  history(): Promise<Required<HistoryEvent>[]>;
-  setHistory(events: Array<HistoryEvent | string>): Promise<void>;
-  recommend(options?: RecommendOptions): Promise<RecommendResult>;
-  similar(id: string, options?: RecommendOptions): Promise<RecommendResult>;
-  explain(id: string, options?: RecommendOptions): Promise<Recommendation>;
-  embed(text: string): Promise<Float32Array>;
-  search(text: string, options?: RecommendOptions): Promise<RecommendResult>;
-  addItem(id: string, info: ItemInfo): Promise<number>;
-  dispose(): Promise<void>;
+/** The worker-backed recommender (what createRecommender returns in a browser). */
+export interface RecommenderWorker extends RecommenderClient {
+  /** Calls one Recommender method in the worker. */
+  call(method: string, args: unknown[]): Promise<unknown>;
 }
+export declare const RecommenderWorker: {
+  load(source: string | URL | FetchedBundle, options?: CreateOptions): Promise<RecommenderWorker>;
+  prototype: RecommenderWorker;
+};
 
 /** Sets the default URL of reco.wasm (for bundlers that rename or move it). */
 export function setWasmUrl(url: string | URL | null): void;

@@ -11,11 +11,8 @@
 import { Recommender, setWasmUrl, loadModule } from './engine.mjs';
 import { RecommenderWorker } from './worker-client.mjs';
 import { fetchBundle, sha256Hex, verifySection, parseManifest } from './bundle-fetch.mjs';
+import { recommenderMethods } from './methods.mjs';
 
-const asyncMethods = [
-  'info', 'item', 'hasItem', 'items', 'addEvent', 'removeItem', 'clearHistory', 'history', 'setHistory',
-  'recommend', 'similar', 'explain', 'embed', 'search', 'addItem', 'dispose',
-];
 
 /** The async interface over an in-thread Recommender (the same as RecommenderWorker's). */
 export class InlineRecommender {
@@ -23,7 +20,7 @@ export class InlineRecommender {
     this.recommender = recommender;
   }
 }
-for (const name of asyncMethods) {
+for (const name of [...recommenderMethods, 'dispose']) {
   InlineRecommender.prototype[name] = async function call(...args) {
     return this.recommender[name](...args);
   };

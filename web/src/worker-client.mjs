@@ -3,6 +3,7 @@
 // page. Errors thrown in the worker are rethrown here with the same message.
 import { bundleBase } from './bundle-fetch.mjs';
 import { nodeBuiltin } from './node-builtin.mjs';
+import { recommenderMethods } from './methods.mjs';
 
 const isNode = typeof process !== 'undefined' && process.versions?.node != null && typeof window === 'undefined';
 
@@ -80,21 +81,10 @@ export class RecommenderWorker {
     });
   }
 
-  info() { return this.#call('info', []); }
-  item(id) { return this.#call('item', [id]); }
-  hasItem(id) { return this.#call('hasItem', [id]); }
-  items(offset = 0, count = 100) { return this.#call('items', [offset, count]); }
-  addEvent(id, strength = 1, timestamp = 0) { return this.#call('addEvent', [id, strength, timestamp]); }
-  removeItem(id) { return this.#call('removeItem', [id]); }
-  clearHistory() { return this.#call('clearHistory', []); }
-  history() { return this.#call('history', []); }
-  setHistory(events) { return this.#call('setHistory', [events]); }
-  recommend(options = {}) { return this.#call('recommend', [options]); }
-  similar(id, options = {}) { return this.#call('similar', [id, options]); }
-  explain(id, options = {}) { return this.#call('explain', [id, options]); }
-  embed(text) { return this.#call('embed', [text]); }
-  search(text, options = {}) { return this.#call('search', [text, options]); }
-  addItem(id, info) { return this.#call('addItem', [id, info]); }
+  /** Calls `method` of the Recommender in the worker (the methods below all do). */
+  call(method, args) {
+    return this.#call(method, args);
+  }
 
   /** Frees the model and stops the worker. */
   async dispose() {
@@ -106,4 +96,11 @@ export class RecommenderWorker {
       this.#port = null;
     }
   }
+}
+
+// Each Recommender method, forwarded as is (defaults are applied in the worker).
+for (const name of recommenderMethods) {
+  RecommenderWorker.prototype[name] = function forward(...args) {
+    return this.call(name, args);
+  };
 }

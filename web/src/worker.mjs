@@ -3,6 +3,7 @@
 // as a Node worker_threads worker, so the same protocol is tested under Node.
 import { Recommender } from './engine.mjs';
 import { nodeBuiltin } from './node-builtin.mjs';
+import { recommenderMethods } from './methods.mjs';
 
 const port = typeof self !== 'undefined' && typeof self.postMessage === 'function'
   ? { post: (m) => self.postMessage(m), listen: (f) => self.addEventListener('message', (e) => f(e.data)) }
@@ -11,10 +12,7 @@ const port = typeof self !== 'undefined' && typeof self.postMessage === 'functio
     return { post: (m) => parentPort.postMessage(m), listen: (f) => parentPort.on('message', f) };
   })();
 
-const methods = new Set([
-  'info', 'item', 'hasItem', 'items', 'addEvent', 'removeItem', 'clearHistory', 'history', 'setHistory',
-  'recommend', 'similar', 'explain', 'embed', 'search', 'addItem',
-]);
+const methods = new Set(recommenderMethods);
 
 let recommender = null;
 

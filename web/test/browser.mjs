@@ -35,3 +35,18 @@ export async function launchChromium() {
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
+
+/** A Chromium page with `mounts` served; both are closed after test `t`. */
+export async function openPage(t, mounts) {
+  const server = await serveFolders(mounts);
+  const browser = await launchChromium();
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+  });
+  const page = await browser.newPage();
+  const logs = [];
+  page.on('console', (m) => logs.push(m.text()));
+  page.on('pageerror', (e) => logs.push(String(e)));
+  return { page, origin: server.origin, logs };
+}

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { Recommender } from '../src/engine.mjs';
 import { exportBundle, readBundleFiles } from './bundles.mjs';
-import { launchChromium, serveFolders } from './browser.mjs';
+import { openPage } from './browser.mjs';
 
 const repo = resolve(new URL('../..', import.meta.url).pathname);
 
@@ -35,17 +35,8 @@ test('in Chromium, the worker-backed package ranks exactly as in Node', { timeou
   };
   inline.dispose();
 
-  const server = await serveFolders({ '/bundle/': dir, '/': repo });
-  const browser = await launchChromium();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
-  const page = await browser.newPage();
-  const logs = [];
-  page.on('console', (m) => logs.push(m.text()));
-  page.on('pageerror', (e) => logs.push(String(e)));
-  const url = `${server.origin}/web/test/pages/runtime.html?bundle=/bundle/&history=${encodeURIComponent(JSON.stringify(history))}&query=${encodeURIComponent(query)}`;
+  const { page, origin, logs } = await openPage(t, { '/bundle/': dir, '/': repo });
+  const url = `${origin}/web/test/pages/runtime.html?bundle=/bundle/&history=${encodeURIComponent(JSON.stringify(history))}&query=${encodeURIComponent(query)}`;
   await page.goto(url);
   await page.waitForFunction(() => window.result !== undefined, null, { timeout: 300_000 });
   const got = await page.evaluate(() => window.result);

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { Recommender } from '../src/engine.mjs';
 import { exportBundle, readBundleFiles } from './bundles.mjs';
-import { launchChromium, serveFolders } from './browser.mjs';
+import { openPage } from './browser.mjs';
 
 const web = resolve(new URL('..', import.meta.url).pathname);
 
@@ -45,17 +45,8 @@ test('a bundled app (esbuild) runs the package in a worker and ranks as in Node'
   const want = { recommended: inline.recommend({ k: 10 }), searched: await inline.search(query, { k: 10, explain: 0 }) };
   inline.dispose();
 
-  const server = await serveFolders({ '/bundle/': dir, '/': out });
-  const browser = await launchChromium();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
-  const page = await browser.newPage();
-  const logs = [];
-  page.on('console', (m) => logs.push(m.text()));
-  page.on('pageerror', (e) => logs.push(String(e)));
-  await page.goto(`${server.origin}/index.html`);
+  const { page, origin, logs } = await openPage(t, { '/bundle/': dir, '/': out });
+  await page.goto(`${origin}/index.html`);
   await page.waitForFunction(() => typeof window.runReco === 'function', null, { timeout: 60_000 });
   const got = await page.evaluate(([h, q]) => window.runReco('/bundle/', h, q).catch((e) => ({ failure: String(e && e.stack || e) })), [history, query]);
   assert.equal(got.failure, undefined, `${got.failure}\n${logs.join('\n')}`);
