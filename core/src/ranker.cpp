@@ -71,6 +71,9 @@ Signals prepare(const HybridModel& m, const RankRequest& r) {
   } else if (!s.history.empty()) {
     std::int64_t now = r.now;
     for (const HistoryEntry& e : s.history) now = r.now != 0 ? now : std::max(now, e.timestamp);
+    // std::exp2 comes from each platform's libm (glibc natively, musl in WebAssembly), so
+    // with recency weighting on, native and browser profiles may differ in the last bit;
+    // the shipped parameters leave it off (0).
     const double half_life_s = static_cast<double>(m.params.recency_half_life_days) * 86400.0;
     s.content = Eigen::VectorXf::Zero(d);
     for (const HistoryEntry& e : s.history) {
