@@ -6,7 +6,7 @@ import http from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const types = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+const types = { '.html': 'text/html', '.css': 'text/css', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 
 /** Serves `mounts` ({'/bundle/': dir, '/': dir}, longest prefix first) on 127.0.0.1. */
 export async function serveFolders(mounts) {
