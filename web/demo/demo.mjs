@@ -111,7 +111,8 @@ try {
   const info = await widget.recommender.info();
   total = info.items;
   const { name, events } = info.dataset ?? {};
-  $('model').textContent = `model ${info.modelVersion} · ${name ?? 'catalog'} · ${total} items${events ? ` · trained on ${events} events` : ''}`;
+  const sync = { offline: ' · offline: the stored model', kept: ' · the new model failed its checks: the previous one is used', updated: ' · just updated' }[widget.syncStatus?.status] ?? '';
+  $('model').textContent = `model ${info.modelVersion} · ${name ?? 'catalog'} · ${total} items${events ? ` · trained on ${events} events` : ''}${sync}`;
   await readHistory();
   await showCatalog();
   document.body.dataset.ready = 'true';

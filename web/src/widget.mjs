@@ -59,6 +59,7 @@ export class RecoWidget extends HTMLElement {
   #started = null;
   #renderSeq = 0;
   #lastResult = null;
+  #sync = null;
 
   constructor() {
     super();
@@ -116,6 +117,8 @@ export class RecoWidget extends HTMLElement {
   get recommender() { return this.#recommender; }
   get modelVersion() { return this.#manifest?.model_version ?? null; }
   get manifest() { return this.#manifest; }
+  /** How the model was last synced: {status, modelVersion, previousVersion, problem} (see bundle-sync.mjs). */
+  get syncStatus() { return this.#sync; }
   /** The last result shown: {items, source, cfWeight, candidates}. */
   get lastResult() { return this.#lastResult; }
 
@@ -148,6 +151,8 @@ export class RecoWidget extends HTMLElement {
   }
 
   #reportSync(synced) {
+    const { status, modelVersion, previousVersion, problem } = synced;
+    this.#sync = { status, modelVersion, previousVersion, problem };
     if (synced.status === 'kept') {
       console.error(`reco-widget: the new model could not be used (${synced.problem}); still using version ${synced.modelVersion}`);
       this.#emit('reco-error', { message: synced.problem, modelVersion: synced.modelVersion });

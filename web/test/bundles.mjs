@@ -18,9 +18,9 @@ export const datasets = {
 };
 
 /** Exports a data set's bundle with the shipped parameters (trained on all its data). */
-export function exportBundle(name, extra = []) {
+export function exportBundle(name, extra = [], folder = name) {
   const d = datasets[name];
-  const out = join(work, name);
+  const out = join(work, folder);
   const r = spawnSync(bin, ['export', '--quiet', '--data', join(data, d.folder), '--format', d.format,
     '--params', join(sourceDir, d.params), '--out', out, ...extra], { encoding: 'utf8', timeout: 1_200_000 });
   assert.equal(r.status, 0, r.stderr);
