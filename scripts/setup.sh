@@ -5,7 +5,8 @@
 set -euo pipefail
 
 PACKAGES=(cmake g++ ninja-build pkg-config libeigen3-dev libhnswlib-dev nlohmann-json3-dev catch2
-          libcli11-dev libonnx-dev libprotobuf-dev emscripten clang-14 libclang-rt-14-dev chromium curl unzip)
+          libcli11-dev libonnx-dev libprotobuf-dev libcpp-httplib-dev zlib1g-dev
+          emscripten clang-14 libclang-rt-14-dev chromium curl unzip)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

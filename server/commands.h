@@ -18,5 +18,6 @@ Action add_encoder_command(CLI::App& app);
 Action add_search_command(CLI::App& app);
 Action add_export_command(CLI::App& app);
 Action add_rank_command(CLI::App& app);
+Action add_serve_command(CLI::App& app);
 
 }  // namespace reco::cli

@@ -15,10 +15,11 @@ int main(int argc, char** argv) {
   const reco::cli::Action actions[] = {reco::cli::add_eval_command(app), reco::cli::add_tune_command(app),
                                        reco::cli::add_bench_command(app), reco::cli::add_bench_ranker_command(app),
                                        reco::cli::add_encoder_command(app), reco::cli::add_search_command(app),
-                                       reco::cli::add_export_command(app), reco::cli::add_rank_command(app)};
+                                       reco::cli::add_export_command(app), reco::cli::add_rank_command(app),
+                                       reco::cli::add_serve_command(app)};
   // CLI11 reports an unknown command only as "a subcommand is required"; name it instead.
   if (argc > 1 && argv[1][0] != '-' && app.get_subcommands([&](CLI::App* c) { return c->get_name() == argv[1]; }).empty()) {
-    std::fprintf(stderr, "reco: error: unknown command '%s'; expected eval, tune, bench, bench-ranker, encoder, search, export or rank (see reco --help)\n", argv[1]);
+    std::fprintf(stderr, "reco: error: unknown command '%s'; expected eval, tune, bench, bench-ranker, encoder, search, export, rank or serve (see reco --help)\n", argv[1]);
     return 2;
   }
   try {

@@ -1,0 +1,43 @@
+// Server-wide behaviour of `reco serve`, whatever the routes: limits, JSON bodies for
+// the errors httplib answers itself, exceptions, request timing and the access log.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include <httplib.h>
+
+#include "http_log.h"
+
+namespace reco::serve {
+
+// Request bodies above this get 413 (nothing served yet takes a body; the API's
+// requests will be small JSON).
+inline constexpr std::size_t kMaxRequestBodyBytes = 1u << 20;
+// An oversized body is read and dropped up to this many bytes, then reading stops.
+inline constexpr std::size_t kMaxDrainedBodyBytes = 64u << 20;
+// Seconds an idle keep-alive connection stays open. Stopping the server waits for idle
+// connections to time out (httplib 0.11.4 does not interrupt them), so this is short.
+inline constexpr int kKeepAliveSeconds = 2;
+// Longer decoded paths get 414 before routing: httplib matches routes with std::regex,
+// whose matcher recurses once per character (a catch-all on an 8 KiB path needs
+// megabytes of stack).
+inline constexpr std::size_t kMaxPathBytes = 2048;
+
+// `log` may be null (no access log); it must outlive the server.
+void configure_server(httplib::Server& server, AccessLog* log);
+
+// Every handler for a method with a body (POST, PUT, PATCH, DELETE) must be a
+// HandlerWithContentReader that reads the body through this: httplib 0.11.4 enforces
+// its payload limit only on bodies sent with a Content-Length and would buffer a chunked
+// (or gzip-encoded) body of any size for a plain Handler. Returns nullopt, having
+// answered 413, when the body exceeds kMaxRequestBodyBytes. The bytes read are counted
+// for the access log.
+std::optional<std::string> read_request_body(const httplib::ContentReader& reader, httplib::Response& res);
+
+// Answers 405 (with Allow: `allow`) to POST, PUT, PATCH, DELETE and OPTIONS on `pattern`,
+// reading any body within the limit first.
+void register_method_not_allowed(httplib::Server& server, const std::string& pattern, const std::string& allow);
+
+}  // namespace reco::serve
