@@ -2,8 +2,9 @@
 # The main job end to end: install, build, train ALS on MovieLens 100K with the shipped
 # defaults, and print the evaluation over the five official folds; then the same for
 # ml-latest-small on a seeded 80/20 per-user holdout; then train the hybrid model on all
-# of ml-latest-small and export it as a model bundle with its evaluation report
-# (build/bundles/ml-latest-small/report.html).
+# of ml-latest-small, export it as a model bundle with its evaluation report, build the
+# demo site and serve it with `reco serve` (http://127.0.0.1:8080/ unless RECO_PORT or
+# RECO_HOST say otherwise; Ctrl-C stops it).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -11,7 +12,7 @@ cd "$root"
 bash scripts/setup.sh
 RECO_DATA_DIR="$(bash scripts/data.sh)"
 export RECO_DATA_DIR
-bash scripts/build.sh
+bash scripts/build.sh --wasm
 
 reco=build/native/server/reco
 $reco eval --data "$RECO_DATA_DIR/ml-100k" --format ml100k --split folds:u1,u2,u3,u4,u5 \
@@ -20,4 +21,8 @@ $reco eval --data "$RECO_DATA_DIR/ml-latest-small" --format mllatest --split hol
   --params models/params/mllatest-als.json --threads 2
 $reco export --data "$RECO_DATA_DIR/ml-latest-small" --format mllatest \
   --params models/params/mllatest-hybrid.json --threads 2 --out build/bundles/ml-latest-small
-echo "report: build/bundles/ml-latest-small/report.html"
+node web/scripts/build-site.mjs --out build/site
+port="${RECO_PORT:-8080}"
+host="${RECO_HOST:-127.0.0.1}"
+echo "demo: open http://$host:$port/ (evaluation report: http://$host:$port/report.html)"
+exec $reco serve --web build/site --bundles build/bundles --host "$host" --port "$port"
