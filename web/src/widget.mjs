@@ -13,7 +13,7 @@
 // heading, and for self-hosting: wasm-url, worker-url, ort-url, ort-wasm-paths.
 // Events (bubbling, composed): reco-ready, reco-render, reco-open (cancelable), reco-like,
 // reco-history, reco-update, reco-error.
-import { createRecommender } from './index.mjs';
+import { RecommenderWorker } from './worker-client.mjs';
 import { bundleBase } from './bundle-fetch.mjs';
 import { syncBundle } from './bundle-sync.mjs';
 import { HistoryStore, checkRecord, kindStrength } from './history-store.mjs';
@@ -131,13 +131,19 @@ export class RecoWidget extends HTMLElement {
   async #start() {
     const t0 = performance.now();
     const bundle = this.getAttribute('bundle');
+    // The worker compiles the WebAssembly module while the bundle is read and checked.
+    const worker = RecommenderWorker.start(this.#options());
     try {
-      this.#store = await HistoryStore.open(this.getAttribute('history-key') ?? bundleBase(bundle));
-      const synced = await syncBundle(bundle);
+      const [store, synced] = await Promise.all([
+        HistoryStore.open(this.getAttribute('history-key') ?? bundleBase(bundle)),
+        syncBundle(bundle),
+      ]);
+      this.#store = store;
       this.#reportSync(synced);
-      await this.#switchTo(synced);
+      await this.#switchTo(synced, await worker);
       this.#emit('reco-ready', { modelVersion: this.modelVersion, status: synced.status, problem: synced.problem, ms: performance.now() - t0 });
     } catch (e) {
+      worker.then((w) => (w === this.#recommender ? null : w.dispose())).catch(() => {});
       this.#fail(e);
       throw e;
     }
@@ -171,8 +177,15 @@ export class RecoWidget extends HTMLElement {
 
   // Loads `synced` in a new worker, gives it the history and only then makes it the
   // one the widget uses, so a page never sees a half-loaded model.
-  async #switchTo(synced) {
-    const next = await createRecommender(synced, this.#options());
+  async #switchTo(synced, worker = null) {
+    const next = worker ?? (await RecommenderWorker.start(this.#options()));
+    try {
+      // The files are moved to the worker, not copied (the page keeps no copy).
+      await next.loadBundle(synced, { transfer: true });
+    } catch (e) {
+      next.dispose().catch(() => {});
+      throw e;
+    }
     const history = await this.#store.all();
     await this.#applyHistory(next, history);
     const old = this.#recommender;

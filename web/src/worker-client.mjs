@@ -12,11 +12,11 @@ async function spawn(workerUrl) {
   if (isNode) {
     const { Worker } = await nodeBuiltin('worker_threads');
     const w = new Worker(url);
-    return { post: (m) => w.postMessage(m), listen: (f, fail) => { w.on('message', f); w.on('error', fail); }, end: () => w.terminate() };
+    return { post: (m, transfer) => w.postMessage(m, transfer), listen: (f, fail) => { w.on('message', f); w.on('error', fail); }, end: () => w.terminate() };
   }
   const w = new Worker(url, { type: 'module' });
   return {
-    post: (m) => w.postMessage(m),
+    post: (m, transfer) => w.postMessage(m, transfer),
     listen: (f, fail) => {
       w.addEventListener('message', (e) => f(e.data));
       w.addEventListener('error', (e) => fail(new Error(`reco worker: ${e.message ?? 'failed to start'}`)));
@@ -30,6 +30,7 @@ export class RecommenderWorker {
   #pending = new Map();
   #next = 1;
   #failed = null;
+  #options = {};
 
   constructor(port) {
     this.#port = port;
@@ -52,32 +53,55 @@ export class RecommenderWorker {
     );
   }
 
-  /** Starts a worker and loads a bundle in it (a folder URL, or {manifest, files}). */
-  static async load(source, options = {}) {
+  /**
+   * Starts a worker and has it compile the WebAssembly module at once, so that this
+   * overlaps with whatever the caller does before loadBundle (e.g. reading a stored bundle).
+   */
+  static async start(options = {}) {
     const { workerUrl, ...rest } = options;
     const port = await spawn(workerUrl);
     const client = new RecommenderWorker(port);
     // The worker resolves URLs against its own location, so they are made absolute here.
-    const src = typeof source === 'string' || source instanceof URL ? bundleBase(source) : source;
     for (const key of ['wasmUrl', 'ortUrl', 'ortWasmPaths']) {
       if (rest[key] != null) rest[key] = new URL(String(rest[key]), globalThis.location?.href ?? import.meta.url).href;
     }
+    client.#options = rest;
+    // A failure here shows again, with its message, when loadBundle needs the module.
+    client.#call('prepare', [rest]).catch(() => {});
+    return client;
+  }
+
+  /**
+   * Loads a bundle in the worker (a folder URL, or {manifest, files}); returns its info.
+   * With {transfer: true} the files' buffers are moved to the worker instead of copied
+   * (the caller's arrays are then empty).
+   */
+  async loadBundle(source, { transfer = false } = {}) {
+    const src = typeof source === 'string' || source instanceof URL ? bundleBase(source) : source;
+    const buffers = transfer && src.files ? [...new Set(Object.values(src.files).map((b) => b.buffer))] : [];
+    return this.#call('load', [src, this.#options], buffers);
+  }
+
+  /** Starts a worker and loads a bundle in it (a folder URL, or {manifest, files}). */
+  static async load(source, options = {}) {
+    const client = await RecommenderWorker.start(options);
     try {
-      await client.#call('load', [src, rest]);
+      await client.loadBundle(source);
     } catch (e) {
-      port.end();
+      client.#port.end();
+      client.#port = null;
       throw e;
     }
     return client;
   }
 
-  #call(method, args) {
+  #call(method, args, transfer = []) {
     if (this.#failed) return Promise.reject(this.#failed);
     if (this.#port == null) return Promise.reject(new Error('reco: this recommender has been disposed'));
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#port.post({ id, method, args });
+      this.#port.post({ id, method, args }, transfer);
     });
   }
 

@@ -1,7 +1,7 @@
 // The Web Worker side of RecommenderWorker (worker-client.mjs): owns one Recommender
 // and answers {id, method, args} messages with {id, ok, result | message}. Also runs
 // as a Node worker_threads worker, so the same protocol is tested under Node.
-import { Recommender } from './engine.mjs';
+import { Recommender, loadModule } from './engine.mjs';
 import { nodeBuiltin } from './node-builtin.mjs';
 import { recommenderMethods } from './methods.mjs';
 
@@ -17,6 +17,10 @@ const methods = new Set(recommenderMethods);
 let recommender = null;
 
 async function handle({ method, args }) {
+  if (method === 'prepare') {
+    await loadModule(args[0]?.wasmUrl ?? undefined);
+    return null;
+  }
   if (method === 'load') {
     const next = await Recommender.load(...args);
     recommender?.dispose();
