@@ -91,6 +91,31 @@ void write_report_html(const std::string& path, const nlohmann::json& manifest, 
       << fixed(r["coverage" + at].get<double>(), 4) << "</td></tr>";
   }
   h << "</table>";
+  if (evaluation.contains("ablation")) {
+    // Each signal removed in turn, by history size; then the shipped weights per bucket.
+    const auto& ab = evaluation["ablation"];
+    const std::string at = "ndcg@" + std::to_string(k);
+    h << "<h2>Fusion ablation</h2><p>NDCG@" << k << " by history size; " << escape(ab["protocol"].get<std::string>())
+      << ".</p><table><tr><th>variant</th><th>all</th>";
+    for (std::size_t b = 0; b < ab["buckets"].size(); ++b)
+      h << "<th>" << escape(ab["buckets"][b].get<std::string>()) << " (" << ab["users"][b].get<int>() << " users)</th>";
+    h << "</tr>";
+    for (const auto& v : ab["variants"]) {
+      h << "<tr><td>" << escape(v["name"].get<std::string>()) << "</td><td class=n>" << fixed(v[at].get<double>(), 4) << "</td>";
+      for (const auto& x : v["by_bucket"]) h << "<td class=n>" << fixed(x.get<double>(), 4) << "</td>";
+      h << "</tr>";
+    }
+    h << "</table><h3>Shipped weights (warm items)</h3><table><tr><th>signal</th>";
+    for (const auto& b : ab["buckets"]) h << "<th>" << escape(b.get<std::string>()) << "</th>";
+    h << "</tr>";
+    const auto& warm = ab["variants"][0]["weights"]["warm"];
+    for (auto it = warm[0].begin(); it != warm[0].end(); ++it) {
+      h << "<tr><td>" << escape(it.key()) << "</td>";
+      for (const auto& row : warm) h << "<td class=n>" << fixed(row[it.key()].get<double>(), 2) << "</td>";
+      h << "</tr>";
+    }
+    h << "</table>";
+  }
   const auto& ir = evaluation["index_recall"];
   h << "<h2>Index recall</h2><p>HNSW top-10 against exact search over " << ir["queries"].get<int>()
     << " users' queries (M " << ir["M"].get<int>() << ", ef_construction " << ir["ef_construction"].get<int>()

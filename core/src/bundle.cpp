@@ -29,6 +29,10 @@ constexpr const char* kFactorMap = "factor_map";
 constexpr const char* kPopularity = "popularity";
 constexpr const char* kHnswFactors = "hnsw_factors";
 constexpr const char* kHnswContent = "hnsw_content";
+constexpr const char* kEaseOffsets = "ease_offsets";
+constexpr const char* kEaseColumns = "ease_columns";
+constexpr const char* kEaseValues = "ease_values";
+constexpr const char* kEaseScales = "ease_scales";
 constexpr const char* kEncoder = "encoder";
 constexpr const char* kTokenizer = "tokenizer";
 
@@ -184,7 +188,7 @@ class SectionReader {
       for (auto d : e->shape) got += (got.empty() ? "" : ",") + std::to_string(d);
       fail(wf, "shape", "expected [" + want + "], the manifest says [" + got + "]");
     }
-    const std::int64_t element = dtype == "float32" ? 4 : dtype == "float16" ? 2 : dtype == "int8" ? 1 : 0;
+    const std::int64_t element = dtype == "float32" || dtype == "int32" ? 4 : dtype == "int64" ? 8 : dtype == "float16" ? 2 : dtype == "int8" ? 1 : 0;
     if (element > 0) {
       std::int64_t count = 1;
       for (auto d : e->shape) {
@@ -301,6 +305,31 @@ void read_items(const Bytes& b, std::int64_t n, HybridModel& m) {
   }
 }
 
+// The four EASE sections: row offsets, then columns, int8 values and row scales, each
+// checked before the next is sized from it; HybridModel::validate checks the rest.
+void read_ease(const SectionReader& r, std::int64_t n, HybridModel& m) {
+  const Bytes offsets = r.read(kEaseOffsets, "int64", {n + 1});
+  SparseItemMatrix& e = m.ease;
+  e.rows = static_cast<std::int32_t>(n);
+  e.indptr.resize(static_cast<std::size_t>(n) + 1);
+  std::memcpy(e.indptr.data(), offsets.data(), offsets.size());
+  const std::int64_t nnz = e.indptr.back();
+  const std::string w = std::string("bundle section '") + kEaseOffsets + "'";
+  if (e.indptr.front() != 0 || nnz < 0 || nnz > n * n) fail(w, "values", "offsets must start at 0 and end at the entry count");
+  for (std::size_t i = 0; i + 1 < e.indptr.size(); ++i)
+    if (e.indptr[i + 1] < e.indptr[i]) fail(w, "values", "offsets decrease at row " + std::to_string(i));
+  const Bytes columns = r.read(kEaseColumns, "int32", {nnz});
+  e.indices.resize(static_cast<std::size_t>(nnz));
+  if (nnz) std::memcpy(e.indices.data(), columns.data(), columns.size());
+  for (std::int32_t c : e.indices)
+    if (c < 0 || c >= n) fail(std::string("bundle section '") + kEaseColumns + "'", "values", "column " + std::to_string(c) + " is outside the catalog");
+  const Bytes values = r.read(kEaseValues, "int8", {nnz});
+  e.values.assign(values.begin(), values.end());
+  e.scales = floats_of(r.read(kEaseScales, "float32", {n}), kEaseScales);
+  for (float sc : e.scales)
+    if (sc < 0.0f || sc > 1e15f) fail(std::string("bundle section '") + kEaseScales + "'", "values", "a scale is negative or above 1e15");
+}
+
 HybridParams read_ranker_params(const json& manifest) {
   const std::string w = "manifest.json ranker";
   const json& r = member(manifest, "ranker", "manifest.json", json::value_t::object, "an object");
@@ -317,6 +346,7 @@ HybridParams read_ranker_params(const json& manifest) {
   h.hnsw.ef_construction = static_cast<int>(int_member(hn, "ef_construction", w + ".hnsw", 1, 100000));
   h.hnsw.ef_search = static_cast<int>(int_member(hn, "ef_search", w + ".hnsw", 1, 100000));
   h.hnsw.seed = static_cast<std::uint64_t>(int_member(hn, "seed", w + ".hnsw", 0, std::numeric_limits<std::int64_t>::max()));
+  if (r.contains("fusion")) h.fusion = fusion_from_json(r["fusion"], "manifest.json", "ranker.fusion");
   try {
     h.validate();
   } catch (const ParamError& e) {
@@ -371,6 +401,17 @@ std::vector<BundleFile> encode_bundle(const HybridModel& m, MatrixDtype dtype, c
     add(kFactorMap, "bin", "float32", {d + 1, f}, float_bytes(map.data(), static_cast<std::size_t>(map.size())));
   }
   add(kPopularity, "bin", "float32", {n}, float_bytes(m.popularity.data(), m.popularity.size()));
+  if (m.has_ease()) {
+    const SparseItemMatrix& e = m.ease;
+    const auto nnz = static_cast<std::int64_t>(e.indices.size());
+    Bytes offsets(e.indptr.size() * 8), columns(e.indices.size() * 4);
+    if (!offsets.empty()) std::memcpy(offsets.data(), e.indptr.data(), offsets.size());
+    if (!columns.empty()) std::memcpy(columns.data(), e.indices.data(), columns.size());
+    add(kEaseOffsets, "bin", "int64", {n + 1}, std::move(offsets));
+    add(kEaseColumns, "bin", "int32", {nnz}, std::move(columns));
+    add(kEaseValues, "bin", "int8", {nnz}, Bytes(e.values.begin(), e.values.end()));
+    add(kEaseScales, "bin", "float32", {n}, float_bytes(e.scales.data(), e.scales.size()));
+  }
   add(kHnswFactors, "bin", "hnsw", {n}, m.factor_index->serialize());
   add(kHnswContent, "bin", "hnsw", {n}, m.content_index->serialize());
   if (m.encoder && !encoder_onnx.empty()) {
@@ -476,6 +517,7 @@ LoadedBundle decode_bundle(const BundleSource& source, const EncoderDecoder& dec
   m.popularity = floats_of(r.read(kPopularity, "float32", {n}), kPopularity);
   for (float p : m.popularity)
     if (p < 0.0f) fail(std::string("bundle section '") + kPopularity + "'", "values", "a popularity is negative");
+  if (r.has(kEaseOffsets)) read_ease(r, n, m);
   for (const auto& [name, index] : {std::pair<const char*, std::optional<HnswIndex>*>{kHnswFactors, &m.factor_index},
                                     std::pair<const char*, std::optional<HnswIndex>*>{kHnswContent, &m.content_index}}) {
     const Bytes b = r.read(name, "hnsw", {n});

@@ -21,6 +21,7 @@ void HybridParams::validate() const {
     throw ParamError("recency_half_life_days", "must be in [0, 1e6] (0 turns recency weighting off)");
   if (!(query_cf_weight >= 0.0f) || !(query_cf_weight <= 1.0f)) throw ParamError("query_cf_weight", "must be in [0, 1]");
   hnsw.validate();
+  fusion.validate();
 }
 
 namespace {
@@ -73,6 +74,18 @@ void HybridModel::validate(const std::string& source) const {
   if (factor_map.size() != 0 && (factor_map.rows() != embeddings.cols() + 1 || factor_map.cols() != factors.cols()))
     fail("factor_map", "shape must be (content dim + 1) x factor dim");
   if (static_cast<std::int64_t>(popularity.size()) != n) fail("popularity", std::to_string(popularity.size()) + " values for " + std::to_string(n) + " items");
+  if (has_ease()) {
+    if (ease.rows != n || ease.indptr.size() != static_cast<std::size_t>(n) + 1 || ease.scales.size() != static_cast<std::size_t>(n) ||
+        ease.indptr.front() != 0 || ease.indptr.back() != static_cast<std::int64_t>(ease.indices.size()) ||
+        ease.values.size() != ease.indices.size())
+      fail("ease", "rows, offsets, scales and entries do not describe one row per item");
+    for (std::size_t r = 0; r + 1 < ease.indptr.size(); ++r)
+      if (ease.indptr[r + 1] < ease.indptr[r]) fail("ease", "row offsets decrease at row " + std::to_string(r));
+    for (std::int32_t c : ease.indices)
+      if (c < 0 || c >= n) fail("ease", "an entry's column " + std::to_string(c) + " is outside the catalog");
+    for (float sc : ease.scales)
+      if (!std::isfinite(sc) || sc < 0.0f || sc > 1e15f) fail("ease", "a row scale is negative, not finite or above 1e15");
+  }
   if (encoder && encoder->dim() != content_dim()) fail("encoder", "output dimension differs from the content embeddings'");
   if (!factor_index || factor_index->size() != n || factor_index->dim() != factor_dim() || factor_index->metric() != HnswMetric::InnerProduct)
     fail("factor_index", "must be an inner-product index over every item's factor");

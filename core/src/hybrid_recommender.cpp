@@ -1,5 +1,6 @@
 #include "reco/hybrid_recommender.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "reco/error.h"
@@ -11,6 +12,7 @@ void HybridConfig::validate() const {
   als.validate();
   content.validate();
   hybrid.validate();
+  if (ease) ease->validate();
 }
 
 HybridModel train_hybrid(const Interactions& train, const Dataset& catalog, const HybridConfig& config,
@@ -46,10 +48,52 @@ HybridModel train_hybrid(const Interactions& train, const Dataset& catalog, cons
     // ALS leaves an item nobody interacted with at (nearly) zero; its content predicts better.
     if (users == 0) m.factors.row(i) = map_to_factor(m.factor_map, m.embeddings.row(i).data()).transpose();
   }
+  if (config.ease) {
+    EaseParams ep = *config.ease;
+    if (ep.top_n == 0) ep.top_n = bundle_ease_top_n(n);
+    Ease ease(ep);
+    ease.fit(train, progress);
+    m.ease = ease.sparse_weights();
+  }
   if (progress) progress("hnsw indexes", 0, 1);
   m.rebuild_derived();
   if (progress) progress("hnsw indexes", 1, 1);
   return m;
+}
+
+std::vector<FusionSample> fusion_samples(const HybridModel& model, const Interactions& train, const Split& split) {
+  const std::int32_t n_users = train.n_users();
+  std::vector<std::vector<std::int32_t>> relevant(static_cast<std::size_t>(n_users));
+  for (const Event& e : split.test)
+    if (e.user >= 0 && e.user < n_users) relevant[static_cast<std::size_t>(e.user)].push_back(e.item);
+  std::vector<FusionSample> out;
+  const CsrMatrix& ui = train.user_items;
+  for (std::int32_t u = 0; u < n_users; ++u) {
+    auto& rel = relevant[static_cast<std::size_t>(u)];
+    if (rel.empty() || ui.row_size(u) == 0) continue;
+    const std::vector<std::int32_t> history = ui.row_indices(u);
+    const std::vector<float> values = ui.row_values(u);
+    std::sort(rel.begin(), rel.end());
+    rel.erase(std::unique(rel.begin(), rel.end()), rel.end());
+    rel.erase(std::remove_if(rel.begin(), rel.end(), [&](std::int32_t i) { return std::binary_search(history.begin(), history.end(), i); }),
+              rel.end());
+    if (rel.empty()) continue;
+    RankRequest r;
+    for (std::size_t j = 0; j < history.size(); ++j) r.history.push_back({history[j], values[j], 0});
+    r.allow = split.candidates;
+    r.explain = 0;
+    r.mode = FusionMode::Hybrid;
+    CandidateSignals c = candidate_signals(model, r);
+    FusionSample s;
+    s.history = c.history;
+    s.relevant_total = static_cast<std::int32_t>(rel.size());
+    s.relevant.resize(c.items.size());
+    for (std::size_t k = 0; k < c.items.size(); ++k) s.relevant[k] = std::binary_search(rel.begin(), rel.end(), c.items[k]);
+    s.z = std::move(c.z);
+    s.warm = std::move(c.warm);
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 HybridRecommender::HybridRecommender(const Dataset& catalog, HybridConfig config)
@@ -86,6 +130,7 @@ std::int64_t HybridRecommender::model_bytes() const {
   std::int64_t b = 4LL * (m.factors.size() + m.gram.size() + m.embeddings.size() + m.factor_map.size() +
                           static_cast<std::int64_t>(m.popularity.size()));
   if (m.encoder) b += m.encoder->weights.bytes();
+  if (m.has_ease()) b += m.ease.bytes();
   return b;
 }
 

@@ -132,12 +132,13 @@ json hybrid_json(const ModelConfig& c) {
   json j = to_json(c.hybrid);
   j["als"] = als_json(c.als);
   j["content"] = content;
+  if (c.hybrid_ease) j["ease"] = {{"lambda", c.ease.lambda}, {"top_n", c.ease.top_n}};
   return j;
 }
 
 void read_hybrid(const json& p, ModelConfig& c, const std::string& source) {
   reject_unknown_keys(p, {"als", "content", "fusion_t", "cf_candidates", "content_candidates", "popular_candidates", "exact_below",
-                          "recency_half_life_days", "query_cf_weight", "hnsw"},
+                          "recency_half_life_days", "query_cf_weight", "hnsw", "fusion", "ease"},
                       source, "hybrid");
   HybridParams& h = c.hybrid;
   read_field(p, "fusion_t", h.fusion_t, source);
@@ -155,6 +156,13 @@ void read_hybrid(const json& p, ModelConfig& c, const std::string& source) {
   };
   if (const json* a = object("als")) read_als(*a, c.als, source, "hybrid");
   if (const json* t = object("content")) read_content(*t, c.content, source, "hybrid");
+  if (const json* e = object("ease")) {
+    reject_unknown_keys(*e, {"lambda", "top_n"}, source, "hybrid");
+    read_field(*e, "lambda", c.ease.lambda, source);
+    read_field(*e, "top_n", c.ease.top_n, source);
+    c.hybrid_ease = true;
+  }
+  if (p.contains("fusion")) h.fusion = fusion_from_json(p["fusion"], source, "params.fusion");
   if (const json* n = object("hnsw")) {
     reject_unknown_keys(*n, {"M", "ef_construction", "ef_search", "seed"}, source, "hybrid");
     read_field(*n, "M", h.hnsw.M, source);
@@ -166,8 +174,68 @@ void read_hybrid(const json& p, ModelConfig& c, const std::string& source) {
 
 }  // namespace
 
+json to_json(const FusionWeights& w) {
+  const auto rows = [](const std::vector<SignalWeights>& r) {
+    json out = json::array();
+    for (const SignalWeights& row : r) {
+      json o = json::object();
+      for (int k = 0; k < kSignalCount; ++k) o[signal_name(k)] = row[static_cast<std::size_t>(k)];
+      out.push_back(o);
+    }
+    return out;
+  };
+  return {{"edges", w.edges}, {"warm", rows(w.warm)}, {"cold", rows(w.cold)}};
+}
+
+FusionWeights fusion_from_json(const json& j, const std::string& source, const std::string& field) {
+  const auto fail = [&](const std::string& f, const std::string& msg) { throw DataError(source, 0, field + f, msg); };
+  if (!j.is_object()) fail("", "expected an object with edges, warm and cold");
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "edges" && it.key() != "warm" && it.key() != "cold") fail("." + it.key(), "not a field of the fusion weights");
+  FusionWeights w;
+  const auto array = [&](const char* key) -> const json& {
+    const auto it = j.find(key);
+    if (it == j.end()) fail(std::string(".") + key, "missing");
+    if (!it->is_array()) fail(std::string(".") + key, "expected an array");
+    if (it->size() > 65) fail(std::string(".") + key, "more than 65 entries");
+    return *it;
+  };
+  for (const json& e : array("edges")) {
+    if (!e.is_number_integer() || e.get<std::int64_t>() < 1 || e.get<std::int64_t>() > 100000000)
+      fail(".edges", "expected integers in [1, 1e8]");
+    w.edges.push_back(static_cast<int>(e.get<std::int64_t>()));
+  }
+  for (const char* group : {"warm", "cold"}) {
+    std::vector<SignalWeights>& rows = std::string(group) == "warm" ? w.warm : w.cold;
+    const json& a = array(group);
+    for (std::size_t r = 0; r < a.size(); ++r) {
+      const std::string f = std::string(".") + group + "[" + std::to_string(r) + "]";
+      if (!a[r].is_object()) fail(f, "expected an object of signal weights");
+      SignalWeights row{};
+      for (auto it = a[r].begin(); it != a[r].end(); ++it) {
+        int signal = 0;
+        try {
+          signal = parse_signal(it.key(), field + f);
+        } catch (const ParamError& e) {
+          fail(f + "." + it.key(), e.what());
+        }
+        if (!it->is_number() || !std::isfinite(it->get<double>()) || std::abs(it->get<double>()) > 1e6)
+          fail(f + "." + it.key(), "expected a finite number with |w| <= 1e6");
+        row[static_cast<std::size_t>(signal)] = static_cast<float>(it->get<double>());
+      }
+      rows.push_back(row);
+    }
+  }
+  try {
+    w.validate();
+  } catch (const ParamError& e) {
+    fail("", e.what());
+  }
+  return w;
+}
+
 json to_json(const HybridParams& h) {
-  return {{"fusion_t", h.fusion_t},
+  json j = {{"fusion_t", h.fusion_t},
           {"cf_candidates", h.cf_candidates},
           {"content_candidates", h.content_candidates},
           {"popular_candidates", h.popular_candidates},
@@ -176,6 +244,8 @@ json to_json(const HybridParams& h) {
           {"query_cf_weight", h.query_cf_weight},
           {"hnsw", {{"M", h.hnsw.M}, {"ef_construction", h.hnsw.ef_construction}, {"ef_search", h.hnsw.ef_search},
                     {"seed", h.hnsw.seed}}}};
+  if (!h.fusion.empty()) j["fusion"] = to_json(h.fusion);
+  return j;
 }
 
 const char* model_names() { return "als, ease, bpr, knn, pop, tfidf, random, content, content-factor, hybrid"; }

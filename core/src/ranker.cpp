@@ -1,6 +1,7 @@
 #include "reco/ranker.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -50,9 +51,31 @@ struct Signals {
   Eigen::VectorXf content;  // unit profile or query
   float cf_weight = 0.0f;
   std::string source;
+  // Learned fusion (model.params.fusion) applies: a history, no query, hybrid mode.
+  bool learned = false;
+  int bucket = 0;
+  // EASE scores of every item for the history (empty without EASE or history), and the
+  // items whose score any history row touched, ascending.
+  std::vector<float> ease;
+  std::vector<std::int32_t> ease_touched;
+  // factor_map * [x_u] as d + 1 values, so that x_u . map(e_i) = e_i . v[0..d) + v[d].
+  std::vector<float> mapped;
 };
 
-Signals prepare(const HybridModel& m, const RankRequest& r) {
+// The collaborative share of a row of learned weights, for display (RankResult::cf_weight).
+float collaborative_share(const SignalWeights& w) {
+  float cf = 0.0f, all = 0.0f;
+  for (int k = 0; k < kSignalCount; ++k) {
+    const float a = std::abs(w[static_cast<std::size_t>(k)]);
+    all += a;
+    if (k == kSignalCf || k == kSignalEase || k == kSignalContentFactor) cf += a;
+  }
+  return all > 0.0f ? cf / all : 0.0f;
+}
+
+// `all_signals` computes every signal of the learned fusion even when the model has no
+// weights yet (the learner's view).
+Signals prepare(const HybridModel& m, const RankRequest& r, bool all_signals = false) {
   Signals s;
   s.history = merge_history(r.history);
   if (!s.history.empty()) {
@@ -103,6 +126,38 @@ Signals prepare(const HybridModel& m, const RankRequest& r) {
     s.source = "hybrid";
   } else {
     s.source = "popular";
+  }
+  s.learned = mode == FusionMode::Hybrid && r.query.empty() && !s.history.empty() && (all_signals || !m.params.fusion.empty());
+  if (s.learned) {
+    if (!m.params.fusion.empty()) {
+      s.bucket = m.params.fusion.bucket(s.history.size());
+      s.cf_weight = collaborative_share(m.params.fusion.warm[static_cast<std::size_t>(s.bucket)]);
+    }
+    s.source = "hybrid";
+    if (m.has_ease()) {
+      // Rows in history order (ascending item), entries in row order: a fixed summation order.
+      s.ease.assign(static_cast<std::size_t>(m.n_items()), 0.0f);
+      std::vector<char> touched(static_cast<std::size_t>(m.n_items()), 0);
+      for (const HistoryEntry& e : s.history) {
+        const float w = e.strength * m.ease.scales[static_cast<std::size_t>(e.item)];
+        for (std::int64_t p = m.ease.indptr[static_cast<std::size_t>(e.item)]; p < m.ease.indptr[static_cast<std::size_t>(e.item) + 1]; ++p) {
+          const auto col = static_cast<std::size_t>(m.ease.indices[static_cast<std::size_t>(p)]);
+          s.ease[col] += w * static_cast<float>(m.ease.values[static_cast<std::size_t>(p)]);
+          touched[col] = 1;
+        }
+      }
+      for (std::size_t i = 0; i < touched.size(); ++i)
+        if (touched[i]) s.ease_touched.push_back(static_cast<std::int32_t>(i));
+    }
+    if (s.has_cf && m.factor_map.size() != 0) {
+      const Eigen::Index rows = m.factor_map.rows(), f = m.factor_map.cols();
+      s.mapped.assign(static_cast<std::size_t>(rows), 0.0f);
+      for (Eigen::Index k = 0; k < rows; ++k) {
+        double v = 0.0;  // in double, in column order: the same bits natively and in WebAssembly
+        for (Eigen::Index j = 0; j < f; ++j) v += static_cast<double>(m.factor_map(k, j)) * static_cast<double>(s.fold.user[j]);
+        s.mapped[static_cast<std::size_t>(k)] = static_cast<float>(v);
+      }
+    }
   }
   return s;
 }
@@ -165,6 +220,17 @@ std::vector<std::int32_t> candidates(const HybridModel& m, const RankRequest& r,
     if (exact) exact_top(m.embeddings, s.content, m.params.content_candidates + extra);
     else take(m.content_index->search(s.content.data(), m.params.content_candidates + extra));
   }
+  if (!s.ease_touched.empty() && m.params.cf_candidates > 0) {
+    // EASE's own top-N among the items its rows reach (the others score 0).
+    std::vector<std::int32_t> order = s.ease_touched;
+    const std::size_t keep = std::min(order.size(), static_cast<std::size_t>(m.params.cf_candidates + extra));
+    const auto better = [&](std::int32_t a, std::int32_t b) {
+      const float x = s.ease[static_cast<std::size_t>(a)], y = s.ease[static_cast<std::size_t>(b)];
+      return x != y ? x > y : a < b;
+    };
+    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(), better);
+    out.insert(out.end(), order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep));
+  }
   int popular = m.params.popular_candidates + extra;
   if (s.source == "popular") popular = std::max(popular, r.k + extra);
   for (std::size_t p = 0; p < m.popular_order.size() && static_cast<int>(p) < popular; ++p) out.push_back(m.popular_order[p]);
@@ -189,6 +255,26 @@ struct Scored {
   std::vector<float> fused, cf, content;
 };
 
+// Every signal's raw score of each candidate in `sc` (cf and content already filled in),
+// z-scored over the candidates. A signal the request lacks is all zeros.
+std::array<std::vector<float>, kSignalCount> signal_z_scores(const HybridModel& m, const Signals& s, const Scored& sc) {
+  const std::size_t n = sc.items.size();
+  std::array<std::vector<float>, kSignalCount> z;
+  for (auto& v : z) v.assign(n, 0.0f);
+  const auto d = static_cast<std::size_t>(m.content_dim());
+  for (std::size_t c = 0; c < n; ++c) {
+    const auto i = static_cast<std::size_t>(sc.items[c]);
+    z[kSignalCf][c] = sc.cf[c];
+    z[kSignalContent][c] = sc.content[c];
+    if (!s.ease.empty()) z[kSignalEase][c] = s.ease[i];
+    if (!s.mapped.empty()) z[kSignalContentFactor][c] = portable_dot(m.embeddings.row(static_cast<Eigen::Index>(i)).data(), s.mapped.data(), d) + s.mapped[d];
+    // sqrt tames the long tail and, unlike log, is correctly rounded on every platform.
+    z[kSignalPopularity][c] = std::sqrt(m.popularity[i]);
+  }
+  for (auto& v : z) z_normalise(v);
+  return z;
+}
+
 Scored score(const HybridModel& m, const Signals& s, std::vector<std::int32_t> items) {
   Scored out;
   out.items = std::move(items);
@@ -204,6 +290,18 @@ Scored score(const HybridModel& m, const Signals& s, std::vector<std::int32_t> i
   if (s.source == "popular") {
     for (std::size_t c = 0; c < n; ++c) out.fused[c] = m.popularity[static_cast<std::size_t>(out.items[c])];
     z_normalise(out.fused);
+    return out;
+  }
+  if (s.learned && !m.params.fusion.empty()) {
+    std::array<std::vector<float>, kSignalCount> z = signal_z_scores(m, s, out);
+    const SignalWeights& warm = m.params.fusion.warm[static_cast<std::size_t>(s.bucket)];
+    const SignalWeights& cold = m.params.fusion.cold[static_cast<std::size_t>(s.bucket)];
+    for (std::size_t c = 0; c < n; ++c) {
+      const SignalWeights& w = m.popularity[static_cast<std::size_t>(out.items[c])] > 0.0f ? warm : cold;
+      float v = 0.0f;
+      for (int k = 0; k < kSignalCount; ++k) v += w[static_cast<std::size_t>(k)] * z[static_cast<std::size_t>(k)][c];
+      out.fused[c] = v;
+    }
     return out;
   }
   std::vector<float> zc = out.cf, zt = out.content;
@@ -352,6 +450,25 @@ std::vector<ScoredItem> fused_scores(const HybridModel& m, const RankRequest& r)
   return out;
 }
 
+CandidateSignals candidate_signals(const HybridModel& m, const RankRequest& r) {
+  r.validate(m);
+  if (r.history.empty() || !r.query.empty() || r.mode.value_or(m.params.mode) != FusionMode::Hybrid)
+    throw ParamError("request", "candidate signals need a history, no query and hybrid mode");
+  const Signals s = prepare(m, r, true);
+  const Scored sc = score(m, s, candidates(m, r, s));
+  const std::array<std::vector<float>, kSignalCount> z = signal_z_scores(m, s, sc);
+  CandidateSignals out;
+  out.history = static_cast<std::int32_t>(s.history.size());
+  out.items = sc.items;
+  out.z.resize(sc.items.size());
+  out.warm.resize(sc.items.size());
+  for (std::size_t c = 0; c < sc.items.size(); ++c) {
+    for (int k = 0; k < kSignalCount; ++k) out.z[c][static_cast<std::size_t>(k)] = z[static_cast<std::size_t>(k)][c];
+    out.warm[c] = m.popularity[static_cast<std::size_t>(sc.items[c])] > 0.0f;
+  }
+  return out;
+}
+
 RankResult rank(const HybridModel& m, const RankRequest& r) {
   r.validate(m);
   const Signals s = prepare(m, r);
@@ -413,6 +530,12 @@ std::int32_t add_item(HybridModel& m, const std::string& id, const ItemInfo& inf
   m.popularity.push_back(0.0f);
   if (m.popular_order.size() < static_cast<std::size_t>(std::max(m.params.popular_candidates, 1000)))
     m.popular_order.push_back(static_cast<std::int32_t>(n));
+  if (m.has_ease()) {
+    // No interactions, so an empty EASE row (and no column entries in other rows).
+    m.ease.rows += 1;
+    m.ease.indptr.push_back(m.ease.indptr.back());
+    m.ease.scales.push_back(0.0f);
+  }
   m.factor_index->add(f.data());
   m.content_index->add(e.data());
   return static_cast<std::int32_t>(n);

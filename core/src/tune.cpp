@@ -1,5 +1,6 @@
 #include "reco/tune.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -32,11 +33,20 @@ std::vector<Trial> fusion_sweep(const ModelConfig& base, const std::vector<Split
     trial.config.hybrid.fusion_t = t;
     trials.push_back(trial);
   }
+  // The base's learned weights are set aside while T is swept (they would override it).
+  ModelConfig plain = base;
+  plain.hybrid.fusion = FusionWeights{};
+  std::vector<HybridModel> fits;
+  std::vector<FusionSample> samples;
+  double fit_total = 0.0;
   for (const Split& v : validations) {
     const Interactions train = make_interactions(v.train, n_users, n_items, options.eval.weighting);
     const auto start = std::chrono::steady_clock::now();
-    const HybridModel fitted = train_hybrid(train, *catalog, base.hybrid_config());
+    HybridModel fitted = train_hybrid(train, *catalog, plain.hybrid_config());
     const double fit_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    fit_total += fit_s;
+    std::vector<FusionSample> vs = fusion_samples(fitted, train, v);
+    samples.insert(samples.end(), std::make_move_iterator(vs.begin()), std::make_move_iterator(vs.end()));
     for (Trial& trial : trials) {
       HybridRecommender model(fitted, "hybrid");
       model.set_fusion_t(trial.config.hybrid.fusion_t);
@@ -47,6 +57,38 @@ std::vector<Trial> fusion_sweep(const ModelConfig& base, const std::vector<Split
       trial.mean.map += r.mean.map;
       trial.seconds += r.recommend_seconds + fit_s / static_cast<double>(trials.size());
     }
+    fits.push_back(std::move(fitted));
+  }
+  // Learned fusion: the weights of every signal per history bucket, fitted on the pooled
+  // validation users (warm rows on ordinary splits, cold rows on item cold-start splits;
+  // the other rows keep base's values), then scored on the same validation splits.
+  if (options.learn_fusion) {
+    FusionLearnOptions lo;
+    lo.k = options.eval.k;
+    const bool cold = !validations.front().candidates.empty();
+    lo.learn_warm = !cold;
+    lo.learn_cold = cold;
+    const auto start = std::chrono::steady_clock::now();
+    const FusionFit fit = learn_fusion(samples, base.hybrid.fusion, lo);
+    Trial trial;
+    trial.config = base;
+    // T still serves text queries: keep the sweep's best (sums rank like means).
+    const auto best_t = std::max_element(trials.begin(), trials.end(), [](const Trial& a, const Trial& b) { return a.mean.ndcg < b.mean.ndcg; });
+    trial.config.hybrid.fusion_t = best_t->config.hybrid.fusion_t;
+    trial.config.hybrid.fusion = fit.weights;
+    trial.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() + fit_total;
+    for (std::size_t f = 0; f < fits.size(); ++f) {
+      HybridModel m = fits[f];
+      m.params.fusion = fit.weights;
+      HybridRecommender model(std::move(m), "hybrid");
+      const SplitResult r = evaluate_split(model, validations[f], n_users, n_items, options.eval);
+      trial.mean.precision += r.mean.precision;
+      trial.mean.recall += r.mean.recall;
+      trial.mean.ndcg += r.mean.ndcg;
+      trial.mean.map += r.mean.map;
+      trial.seconds += r.recommend_seconds;
+    }
+    trials.push_back(trial);
   }
   const double n = static_cast<double>(validations.size());
   for (std::size_t t = 0; t < trials.size(); ++t) {

@@ -8,6 +8,7 @@
 //   embeddings  n_items x d   unit-length content embeddings from the text encoder
 //   factor_map  (d+1) x f     ridge map [embedding, 1] -> factor (items added at run time)
 //   popularity  n_items       training users per item (the fallback for empty histories)
+//   ease        n_items rows  optional EASE weights, top-N entries per row in int8
 //   two HNSW indexes          inner product on `factors`, cosine on `embeddings`
 //
 // Invariant (checked by validate()): every per-item array has n_items() rows and the
@@ -25,6 +26,8 @@
 #include "reco/als.h"
 #include "reco/content_encoder.h"
 #include "reco/dataset.h"
+#include "reco/ease.h"
+#include "reco/fusion.h"
 #include "reco/hnsw_index.h"
 
 namespace reco {
@@ -34,9 +37,12 @@ namespace reco {
 enum class FusionMode { Hybrid, Cf, Content };
 
 struct HybridParams {
-  // Fusion: s = a * z_cf + (1 - a) * z_content with a = min(1, |history| / fusion_t).
-  // Chosen on validation data (reco tune --model hybrid).
+  // Fusion without learned weights: s = a * z_cf + (1 - a) * z_content with
+  // a = min(1, |history| / fusion_t). Chosen on validation data (reco tune --model hybrid).
   float fusion_t = 10.0f;
+  // Learned weights of every signal per history-size bucket (fusion.h); when present they
+  // replace the formula above for requests with a history and no text query.
+  FusionWeights fusion;
   int cf_candidates = 200;       // N of the factor index's top-N (history items come on top)
   int content_candidates = 200;  // N of the content index's top-N
   int popular_candidates = 50;   // most popular items always among the candidates
@@ -65,6 +71,7 @@ struct HybridModel {
   FactorMatrix embeddings;  // row-major like factors: a request reads whole rows
   Eigen::MatrixXf factor_map;
   std::vector<float> popularity;
+  SparseItemMatrix ease;  // rows == 0: no EASE signal
   std::optional<TextEncoder> encoder;  // absent: no text queries and no run-time items
   std::optional<HnswIndex> factor_index;
   std::optional<HnswIndex> content_index;
@@ -78,6 +85,7 @@ struct HybridModel {
   std::int32_t n_items() const { return static_cast<std::int32_t>(item_ids.size()); }
   int factor_dim() const { return static_cast<int>(factors.cols()); }
   int content_dim() const { return static_cast<int>(embeddings.cols()); }
+  bool has_ease() const { return ease.rows > 0; }
 
   // Recomputes gram from factors, and the lookups below, and (re)builds both indexes
   // with params.hnsw. Call after changing any of them.

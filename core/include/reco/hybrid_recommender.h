@@ -8,8 +8,10 @@
 #include <vector>
 
 #include "reco/content_model.h"
+#include "reco/ease.h"
 #include "reco/hybrid_model.h"
 #include "reco/recommender.h"
+#include "reco/split.h"
 
 namespace reco {
 
@@ -17,6 +19,8 @@ struct HybridConfig {
   AlsParams als;          // the collaborative factors
   ContentParams content;  // the encoder and the content-to-factor map (its `als` is ignored: `als` above is used)
   HybridParams hybrid;
+  // EASE weights for the ease signal (absent: none). top_n 0 takes bundle_ease_top_n().
+  std::optional<EaseParams> ease;
   void validate() const;
 };
 
@@ -25,6 +29,12 @@ struct HybridConfig {
 // Items without training interactions take their factor from the content-to-factor map.
 HybridModel train_hybrid(const Interactions& train, const Dataset& catalog, const HybridConfig& config,
                          const ProgressFn& progress = {});
+
+// The fusion learner's samples for `split` (fusion.h): every user with held-out items not
+// in their training history and a non-empty one, ranked by `model` from the history in
+// `train` (the split's training side as a matrix); a cold split's candidates become the
+// allow list. Relevance is as in evaluate_split.
+std::vector<FusionSample> fusion_samples(const HybridModel& model, const Interactions& train, const Split& split);
 
 class HybridRecommender : public Recommender {
  public:

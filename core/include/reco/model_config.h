@@ -27,8 +27,13 @@ struct ModelConfig {
   EaseParams ease;
   ContentParams content;  // content, content-factor, and hybrid's encoder and map
   HybridParams hybrid;    // hybrid (which also uses `als` and `content`)
+  bool hybrid_ease = false;  // hybrid: train `ease` for the ease signal ("ease" in its params)
 
-  HybridConfig hybrid_config() const { return {als, content, hybrid}; }
+  HybridConfig hybrid_config() const {
+    HybridConfig c{als, content, hybrid, std::nullopt};
+    if (hybrid_ease) c.ease = ease;
+    return c;
+  }
 };
 
 // Models that rank by item text and so need the catalog (tfidf, content, content-factor, hybrid).
@@ -55,6 +60,12 @@ nlohmann::json to_json(const ModelConfig& config);
 // The ranker's parameters (fusion, candidates, HNSW) as params files and bundle
 // manifests hold them.
 nlohmann::json to_json(const HybridParams& params);
+
+// Learned fusion weights as params files and manifests hold them:
+// {"edges": [5, 10], "warm": [{"cf": 1, "ease": 0.5, ...}, ...], "cold": [...]}.
+nlohmann::json to_json(const FusionWeights& weights);
+// Throws DataError naming `source` and the field (under `field`, e.g. "params.fusion").
+FusionWeights fusion_from_json(const nlohmann::json& j, const std::string& source, const std::string& field);
 
 // Reads what to_json writes. Parameters not present keep the values of `base`; an unknown
 // key or a value of the wrong type is an error naming `source` and the key.

@@ -6,7 +6,11 @@
 //     the content index's top-N for the content profile or query (cosine), and the most
 //     popular items. An allow list or a tag filter instead makes every matching item a
 //     candidate (scored exactly), so a filter never runs short of results.
-//  2. Fusion: each signal is z-score normalised over the candidates, then
+//     EASE's top-N for the history joins them when the model has EASE weights and learned
+//     fusion.
+//  2. Fusion: each signal is z-score normalised over the candidates. With learned weights
+//     (params.fusion) and a history without a query, s = sum_s w[bucket][group][s] * z_s
+//     over every signal of fusion.h; otherwise
 //        s = a * z_cf + (1 - a) * z_content,   a = min(1, |history| / fusion_t)
 //     (a is capped at query_cf_weight when a query is given). No history and no query:
 //     items by popularity.
@@ -74,6 +78,18 @@ RankResult rank(const HybridModel& model, const RankRequest& request);
 // Stage 1 and 2 only: fused scores of every candidate that passes the filters, unsorted.
 // (Evaluation ranks these itself.)
 std::vector<ScoredItem> fused_scores(const HybridModel& model, const RankRequest& request);
+
+// What the fusion learner sees of one request: the candidates (after filters, ascending
+// item) with every signal z-scored over them (fusion.h), and whether each item had
+// training interactions. Computed whether or not the model has learned weights; needs a
+// history, no query and hybrid mode (else ParamError).
+struct CandidateSignals {
+  std::int32_t history = 0;  // merged history size
+  std::vector<std::int32_t> items;
+  std::vector<SignalWeights> z;
+  std::vector<char> warm;
+};
+CandidateSignals candidate_signals(const HybridModel& model, const RankRequest& request);
 
 // Why `item` would be recommended for the request's history: its fused score among the
 // request's candidates (with the item added to them, whatever the filters), raw scores,

@@ -35,8 +35,10 @@ Split validation_split(const Split& outer, double fraction, std::uint64_t seed);
 //        log-uniform [0.01, 100]
 //        (the encoder's shape and the ALS factors it maps into keep base's values)
 //   hybrid: fusion_t over kFusionGrid, every value scored on one fit per validation
-//        split (run by random_search; the budget does not apply); the ALS and content
-//        parameters keep base's values (tune them as als and content-factor)
+//        split (run by random_search; the budget does not apply), then the learned
+//        fusion weights (fusion.h) fitted on the pooled validation users of those same
+//        fits, with T kept at base's value; the ALS, EASE and content parameters keep
+//        base's values (tune them as als, ease and content-factor)
 //   pop, tfidf, random: nothing to tune
 // Fields outside the space (seed, threads, cg_steps, weighting) keep base's values.
 ModelConfig sample_config(const ModelConfig& base, Rng& rng);
@@ -54,6 +56,9 @@ struct SearchOptions {
   int budget = 20;               // configurations tried (the first is `base` itself)
   std::uint64_t seed = 42;       // seeds both the sampling and the validation carving
   double validation_fraction = 0.2;
+  // hybrid: after the T sweep, also learn the fusion weights of every signal (fusion.h)
+  // and score them as one more trial (the last).
+  bool learn_fusion = true;
   EvalOptions eval;
 };
 
