@@ -3,7 +3,8 @@
 # ML-100K's five official folds and on ml-latest-small's item cold-start split
 # (cold:0.2:1,2,3), and the bundle check: for each ML-100K fold, a bundle exported for
 # that fold (int8 factors and embeddings) evaluated with `reco eval --bundle` against the
-# in-memory hybrid. Writes JSON to build/eval/ and prints the README's markdown tables.
+# in-memory hybrid, with the fusion ablation of each fold's bundle (reco export --ablation).
+# Writes JSON to build/eval/ and prints the README's markdown tables.
 # Assumes scripts/build.sh has run.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +22,7 @@ for signals in content cf hybrid; do
 done
 
 for fold in u1 u2 u3 u4 u5; do
-  $reco export --quiet --data "$RECO_DATA_DIR/ml-100k" --format ml100k --split "folds:$fold" \
+  $reco export --quiet --data "$RECO_DATA_DIR/ml-100k" --format ml100k --split "folds:$fold" --ablation \
     --params models/params/ml100k-hybrid.json --out "build/bundles/ml100k-$fold" >/dev/null
   $reco eval --quiet --data "$RECO_DATA_DIR/ml-100k" --format ml100k --split "folds:$fold" \
     --bundle "build/bundles/ml100k-$fold" --json "$out/bundle-ml100k-$fold.json" >/dev/null
@@ -49,4 +50,25 @@ mem.forEach((f, i) => {
   console.log(`| ${f.name} | ${f4(f['ndcg@10'])} | ${f4(b)} | ${(b - f['ndcg@10']).toFixed(4)} |`);
 });
 console.log(`| mean | ${f4(sm / 5)} | ${f4(sb / 5)} | ${((sb - sm) / 5).toFixed(4)} |`);
+
+// The fusion ablation of the five fold bundles: NDCG@10 per history bucket, each bucket's
+// users summed over the folds and its NDCG averaged over them weighted by users.
+const abl = [1, 2, 3, 4, 5].map((f) => read(`../bundles/ml100k-u${f}/report.json`).evaluation.ablation);
+const buckets = abl[0].buckets;
+const users = buckets.map((_, b) => abl.reduce((s, a) => s + a.users[b], 0));
+const total = users.reduce((s, u) => s + u, 0);
+const live = buckets.map((_, b) => users[b] > 0);
+console.log('');
+console.log(`| variant | all (${total} users) | ${buckets.filter((_, b) => live[b]).map((l, i) => `${l} (${users.filter((_, b) => live[b])[i]})`).join(' | ')} |`);
+console.log(`|---|---|${buckets.filter((_, b) => live[b]).map(() => '---').join('|')}|`);
+abl[0].variants.forEach((v, vi) => {
+  const per = buckets.map((_, b) => abl.reduce((s, a) => s + a.variants[vi].by_bucket[b] * a.users[b], 0) / Math.max(users[b], 1));
+  const all = per.reduce((s, x, b) => s + x * users[b], 0) / total;
+  console.log(`| ${v.name} | ${f4(all)} | ${per.filter((_, b) => live[b]).map(f4).join(' | ')} |`);
+});
+const shipped = JSON.parse(fs.readFileSync('models/params/ml100k-hybrid.json', 'utf8')).params.fusion;
+console.log('');
+console.log(`| shipped weight (warm items) | ${buckets.map((l) => l).join(' | ')} |`);
+console.log(`|---|${buckets.map(() => '---').join('|')}|`);
+for (const s of Object.keys(shipped.warm[0])) console.log(`| ${s} | ${shipped.warm.map((r) => r[s].toFixed(2)).join(' | ')} |`);
 JS

@@ -3,6 +3,7 @@
 // text encoder so items can be added from text.
 #pragma once
 
+#include <cmath>
 #include <string>
 
 #include "reco/hybrid_model.h"
@@ -30,7 +31,12 @@ inline HybridModel small_hybrid_model(int n = 80, int f = 6, int d = 8, std::uin
     const int cluster = i % 5;
     for (int k = 0; k < f; ++k) m.factors(i, k) = 0.3f * gaussian(rng) + (k == cluster ? 1.0f : 0.0f);
     for (int k = 0; k < d; ++k) m.embeddings(i, k) = 0.3f * gaussian(rng) + (k == cluster ? 1.0f : 0.0f);
-    m.embeddings.row(i).normalize();
+    // Normalised in a fixed order (Eigen's normalize() sums in SIMD-width order, which
+    // differs between AVX2 and WebAssembly and would make the fixture itself differ).
+    double sq = 0.0;
+    for (int k = 0; k < d; ++k) sq += static_cast<double>(m.embeddings(i, k)) * m.embeddings(i, k);
+    const float norm = static_cast<float>(std::sqrt(sq));
+    for (int k = 0; k < d; ++k) m.embeddings(i, k) /= norm;
     m.item_ids.push_back("item" + std::to_string(i));
     ItemInfo info;
     info.title = "Title " + std::to_string(i);
