@@ -213,6 +213,16 @@ reco::HybridModel tiny_model(bool with_map) {
   m.params.hnsw.M = 2;  // upper levels even at 30 items
   m.params.hnsw.ef_construction = 8;
   m.params.hnsw.ef_search = 4;
+  if (with_map) {
+    // EASE rows and learned fusion weights, so their sections and manifest fields are fuzzed.
+    Eigen::MatrixXf b(n, n);
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < n; ++j) b(i, j) = i == j ? 0.0f : value(static_cast<std::uint32_t>(30000 + i * 64 + j));
+    m.ease = reco::sparsify_rows(b, 4);
+    m.params.fusion.edges = {3};
+    m.params.fusion.warm = {{1.0f, 0.5f, 0.25f, -0.1f, 0.1f}, {1.0f, 1.0f, 0.0f, 0.0f, -0.5f}};
+    m.params.fusion.cold = {{0.5f, 0.0f, 1.0f, 1.0f, 0.0f}, {0.5f, 0.0f, 1.0f, 1.0f, 0.0f}};
+  }
   m.rebuild_derived();
   return m;
 }
