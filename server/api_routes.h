@@ -1,12 +1,27 @@
-// The JSON API of `reco serve` under /api/v1/. For now only the health check; ranking
-// and the rest come later and register here, before the static catch-all routes.
+// The JSON API of `reco serve` under /api/v1/, registered before the static catch-all
+// routes. Every answer is JSON (`{"error": ..., "field": ...}` for errors) except the
+// Prometheus text of /metrics:
+//   GET  /api/v1/health             {"status": "ok", "model", "model_version"} (+ "model_error" when it cannot load)
+//   POST /api/v1/recommendations    body: the ranking request of reco/rank_json.h; ?model=NAME
+//   GET  /api/v1/items/{id}         one item's metadata; ?model=NAME
+//   GET  /api/v1/items?query=TEXT   text search (&k=10); without query: the catalog (&offset=&limit=100)
+//   GET  /api/v1/models             the bundles served and which one is active
+//   GET  /api/v1/metrics            requests by route and status, latency histograms, model loads
+// The same core and the same wire format as `reco rank` and the WebAssembly module, so a
+// client that cannot run WebAssembly gets the same answers.
 #pragma once
+
+// The core (Eigen) before httplib: httplib pulls in <resolv.h>, whose `_res` macro
+// breaks Eigen's headers.
+#include "served_models.h"
 
 #include <httplib.h>
 
+#include "http_metrics.h"
+
 namespace reco::serve {
 
-// GET /api/v1/health -> 200 {"status": "ok"}.
-void register_api_routes(httplib::Server& server);
+// `models` and `metrics` must outlive the server.
+void register_api_routes(httplib::Server& server, ServedModels& models, const HttpMetrics& metrics);
 
 }  // namespace reco::serve

@@ -33,7 +33,7 @@ void drop_parsed_ranges(const httplib::Request& req) { const_cast<httplib::Reque
 
 }  // namespace
 
-void configure_server(httplib::Server& server, AccessLog* log) {
+void configure_server(httplib::Server& server, AccessLog* log, HttpMetrics* metrics) {
   server.set_payload_max_length(kMaxRequestBodyBytes);
   server.set_keep_alive_max_count(100);
   server.set_keep_alive_timeout(kKeepAliveSeconds);
@@ -85,9 +85,10 @@ void configure_server(httplib::Server& server, AccessLog* log) {
     send_error(res, 500, status_message(500));
   });
 
-  server.set_logger([log](const httplib::Request& req, const httplib::Response& res) {
+  server.set_logger([log, metrics](const httplib::Request& req, const httplib::Response& res) {
     const RequestStats stats = take_request_stats();  // also resets them for the next request
     if (log) log->write(req, res, stats);
+    if (metrics) metrics->record(req.path, req.method, res.status, stats.ms ? std::optional<double>(*stats.ms / 1000.0) : std::nullopt);
   });
 }
 

@@ -9,6 +9,7 @@
 #include <httplib.h>
 
 #include "http_log.h"
+#include "http_metrics.h"
 
 namespace reco::serve {
 
@@ -25,8 +26,8 @@ inline constexpr int kKeepAliveSeconds = 2;
 // megabytes of stack).
 inline constexpr std::size_t kMaxPathBytes = 2048;
 
-// `log` may be null (no access log); it must outlive the server.
-void configure_server(httplib::Server& server, AccessLog* log);
+// `log` and `metrics` may be null (no access log, no metrics); they must outlive the server.
+void configure_server(httplib::Server& server, AccessLog* log, HttpMetrics* metrics = nullptr);
 
 // Every handler for a method with a body (POST, PUT, PATCH, DELETE) must be a
 // HandlerWithContentReader that reads the body through this: httplib 0.11.4 enforces

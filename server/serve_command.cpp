@@ -2,6 +2,8 @@
 // HTTP on one origin, so a page can load the WebAssembly engine and a bundle without
 // file:// restrictions. The command line and the server's lifetime live here; what is
 // served is in static_routes / api_routes, server-wide behaviour in http_server.
+#include "api_routes.h"  // first: the core's headers before httplib's (api_routes.h)
+
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -34,6 +36,7 @@ struct ServeArgs {
   std::string host = "127.0.0.1";
   int port = 8080;
   std::string access_log;  // empty: no log; "-": stderr
+  std::string model;       // the active bundle folder; empty: the first by name
 };
 
 std::filesystem::path canonical_dir(const std::string& dir, const std::string& param) {
@@ -81,9 +84,17 @@ int run_serve(const ServeArgs& a) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up mid-response is not fatal
 
+  serve::ServedModels models(roots.bundles, a.model);
+  serve::HttpMetrics metrics;
+  try {
+    models.get("");  // load the active model now, so the first request does not wait for it
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "reco serve: the active model does not load yet (the API answers 503 until it does): %s\n", e.what());
+  }
+
   httplib::Server server;
-  serve::configure_server(server, log.get());
-  serve::register_api_routes(server);     // before the static catch-all (static_routes.h)
+  serve::configure_server(server, log.get(), &metrics);
+  serve::register_api_routes(server, models, metrics);  // before the static catch-all (static_routes.h)
   serve::register_static_routes(server, roots);
 
   const int port = bind_or_throw(server, a.host, a.port);
@@ -121,7 +132,7 @@ int run_serve(const ServeArgs& a) {
 
 Action add_serve_command(CLI::App& app) {
   auto args = std::make_shared<ServeArgs>();
-  CLI::App* cmd = app.add_subcommand("serve", "Serve the web runtime and model bundles over HTTP (static files for now)");
+  CLI::App* cmd = app.add_subcommand("serve", "Serve the web runtime, model bundles and the JSON API over HTTP");
   cmd->add_option("--web", args->web, "Folder served at / (the page, scripts, WebAssembly)")
       ->required()
       ->check(CLI::ExistingDirectory);
@@ -132,6 +143,7 @@ Action add_serve_command(CLI::App& app) {
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--host", args->host, "Address to listen on");
   cmd->add_option("--access-log", args->access_log, "Append one JSON line per request to FILE ('-': stderr)");
+  cmd->add_option("--model", args->model, "Bundle folder (under --bundles) the API serves by default (default: the first by name)");
   return [cmd, args]() { return cmd->parsed() ? run_serve(*args) : -1; };
 }
 

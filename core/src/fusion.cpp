@@ -190,6 +190,26 @@ FusionFit learn_fusion(const std::vector<FusionSample>& samples, const FusionWei
       if (static_cast<int>(by_bucket[b].size()) >= o.min_users) rows[b] = ascend(by_bucket[b], global, other[b], warm_row, o);
     }
   }
+  if (o.learn_warm && !o.learn_cold) {
+    // Cold rows were shaped on cold-only rankings, where their scale does not matter; in
+    // a list that mixes cold and warm items it does. One positive factor for every cold
+    // row is chosen here, on these mixed validation lists (a factor keeps the cold-only
+    // order unchanged).
+    const auto total = [&](const FusionWeights& x) {
+      double sum = 0.0;
+      for (const FusionSample* s : all) sum += sample_ndcg(*s, x, o.k);
+      return sum;
+    };
+    const FusionWeights base = w;
+    double best = total(w);
+    for (float f : {0.05f, 0.1f, 0.25f, 0.5f, 0.75f, 1.5f, 2.0f, 3.0f}) {
+      FusionWeights x = base;
+      for (auto& row : x.cold)
+        for (float& v : row) v *= f;
+      const double value = total(x);
+      if (value > best + 1e-6) best = value, w = x;
+    }
+  }
   fit.users.assign(by_bucket.size(), 0);
   fit.ndcg.assign(by_bucket.size(), 0.0);
   double sum = 0.0;

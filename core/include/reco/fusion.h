@@ -15,7 +15,11 @@
 // The weights are found on validation data only (reco tune --model hybrid): coordinate
 // ascent on mean NDCG@10, first over every validation user, then per bucket starting from
 // those weights; a bucket with fewer than `min_users` validation users keeps the global
-// weights. The search visits a fixed grid in a fixed order, so it is deterministic.
+// weights. Cold rows are shaped on item cold-start validation (only cold items are
+// candidates, so only their direction matters); a validation split of the ordinary kind
+// then also chooses one positive factor for all cold rows, which calibrates cold items
+// against warm ones in mixed lists. The search visits a fixed grid in a fixed order, so
+// it is deterministic.
 #pragma once
 
 #include <array>

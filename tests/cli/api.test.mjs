@@ -1,0 +1,193 @@
+// The JSON API of `reco serve` against real ML-100K bundles: every route, the same answers
+// as `reco rank` (same core, same wire format), bad input, model selection, republishing
+// a bundle while serving, and the Prometheus metrics.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assertJsonError, request, startServer } from './http_client.mjs';
+
+const bin = process.env.RECO_BIN;
+const data = process.env.RECO_DATA_DIR;
+const src = process.env.RECO_SOURCE_DIR;
+const tmp = mkdtempSync(join(tmpdir(), 'reco-api-'));
+const web = join(tmp, 'web');
+const bundles = join(tmp, 'bundles');
+const int8 = join(tmp, 'exports', 'int8');
+const f16 = join(tmp, 'exports', 'f16');
+
+function reco(...args) {
+  const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 600_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+function exportBundle(out, dtype) {
+  reco('export', '--quiet', '--data', join(data, 'ml-100k'), '--format', 'ml100k', '--split', 'folds:u1', '--dtype', dtype,
+    '--params', join(src, 'models/params/ml100k-hybrid.json'), '--out', out);
+}
+
+// `reco rank` on the same bundle: the reference answers.
+function rankNatively(dir, requests) {
+  const r = spawnSync(bin, ['rank', '--bundle', dir], { encoding: 'utf8', input: requests.map((q) => JSON.stringify(q)).join('\n') + '\n' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+}
+
+let server;
+const get = (path, options) => request(server.port, path, options);
+const post = (path, body, options = {}) => request(server.port, path, { method: 'POST', body, ...options });
+const json = (r) => JSON.parse(r.body.toString('utf8'));
+
+before(async () => {
+  mkdirSync(web, { recursive: true });
+  writeFileSync(join(web, 'index.html'), '<!doctype html><p>api test</p>');
+  exportBundle(int8, 'int8');
+  exportBundle(f16, 'float16');
+  cpSync(int8, join(bundles, 'a'), { recursive: true });
+  cpSync(int8, join(bundles, 'b'), { recursive: true });
+  server = await startServer(bin, web, bundles, ['--model', 'a']);
+});
+
+after(async () => {
+  if (server && server.child.exitCode === null) {
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+test('health names the active model and its version', async () => {
+  const r = await get('/api/v1/health');
+  assert.equal(r.status, 200);
+  const h = json(r);
+  assert.equal(h.status, 'ok');
+  assert.equal(h.model, 'a');
+  assert.match(h.model_version, /^[0-9a-f]{12}$/);
+});
+
+test('POST /recommendations answers exactly as reco rank does', async () => {
+  const requests = [
+    { history: ['50', '172', '181'], k: 10 },
+    { history: [{ item: '1', strength: 5 }, { item: '121', strength: 3 }, '300', '313', '328'], k: 5, explain: 2 },
+    { history: ['50', '172'], k: 8, tags: ['Comedy'] },
+    { query: 'star wars', k: 5 },
+    { k: 4 },
+  ];
+  const expected = rankNatively(int8, requests);
+  for (let i = 0; i < requests.length; i += 1) {
+    const r = await post('/api/v1/recommendations', JSON.stringify(requests[i]));
+    assert.equal(r.status, 200, r.body.toString());
+    assert.equal(r.headers['cache-control'], 'no-store');
+    const got = json(r);
+    assert.equal(got.model, 'a');
+    delete got.model;
+    delete got.model_version;
+    assert.deepEqual(got, expected[i], `request ${i}`);
+  }
+  const fan = json(await post('/api/v1/recommendations', '{"history": ["50", "172", "181"], "k": 10}'));
+  assert.equal(fan.items.length, 10);
+  assert.ok(fan.items.every((x) => !['50', '172', '181'].includes(x.id)), 'history items are not recommended back');
+  assert.ok(fan.items.some((x) => x.because.length > 0), 'recommendations explain themselves');
+});
+
+test('items by id, by text query, and the catalog in pages', async () => {
+  const one = await get('/api/v1/items/50');
+  assert.equal(one.status, 200);
+  assert.equal(json(one).title, 'Star Wars (1977)');
+  assert.equal(json(await get('/api/v1/items/50?model=b')).title, 'Star Wars (1977)');
+  const missing = assertJsonError(await get('/api/v1/items/no-such-item'), 404);
+  assert.equal(missing.field, 'id');
+
+  const found = json(await get('/api/v1/items?query=star%20wars&k=5'));
+  assert.equal(found.items.length, 5);
+  assert.ok(found.items.slice(0, 3).some((x) => /Star Wars|Empire Strikes|Return of the Jedi/.test(x.title)), JSON.stringify(found.items.map((x) => x.title)));
+  assert.deepEqual(found.items, rankNatively(int8, [{ query: 'star wars', k: 5, explain: 0 }])[0].items);
+
+  const page = json(await get('/api/v1/items?offset=10&limit=5'));
+  assert.equal(page.total, 1682);
+  assert.deepEqual(page.items.map((x) => x.id), ['11', '12', '13', '14', '15']);
+  for (const bad of ['limit=0', 'limit=abc', 'offset=-1', 'k=0&query=x', 'limit=10x']) {
+    const j = assertJsonError(await get(`/api/v1/items?${bad}`), 400);
+    assert.equal(j.field, bad.split('=')[0] === 'k' ? 'k' : bad.split('=')[0]);
+  }
+  assertJsonError(await get('/api/v1/items?query='), 400);
+});
+
+test('models: both bundles listed, the active one flagged, unknown names are 404', async () => {
+  const m = json(await get('/api/v1/models'));
+  assert.equal(m.active, 'a');
+  assert.deepEqual(m.models.map((x) => [x.name, x.active]), [['a', true], ['b', false]]);
+  assert.equal(m.models[0].items, 1682);
+  assert.equal(typeof m.models[0].metrics.hybrid['ndcg@10'], 'number');
+  for (const name of ['nope', '..', '..%2Fa', '.hidden']) {
+    const r = await post(`/api/v1/recommendations?model=${name}`, '{"k": 1}');
+    assertJsonError(r, 404);
+  }
+  assert.equal((await post('/api/v1/recommendations?model=b', '{"k": 1}')).status, 200);
+});
+
+test('bad requests get 4xx JSON errors naming the field, and the server keeps serving', async () => {
+  const cases = [
+    ['{"history": ', 400, undefined],
+    ['[1, 2]', 400, undefined],
+    ['{"k": "ten"}', 400, 'k'],
+    ['{"k": 0}', 400, 'k'],
+    ['{"history": ["no-such-item"]}', 400, 'history[0]'],
+    ['{"history": [{"item": "50", "strength": -1}]}', 400, 'history[0].strength'],
+    ['{"hisotry": []}', 400, 'hisotry'],
+    ['{"query_embedding": [1, 2]}', 400, 'query'],
+    ['x'.repeat(10), 400, undefined],
+    ['['.repeat(100000), 400, undefined],
+  ];
+  for (const [body, status, field] of cases) {
+    const j = assertJsonError(await post('/api/v1/recommendations', body), status);
+    if (field) assert.equal(j.field, field, `${body.slice(0, 40)}: ${JSON.stringify(j)}`);
+  }
+  assertJsonError(await post('/api/v1/recommendations', 'x'.repeat(2 << 20)), 413);
+  const wrong = await get('/api/v1/recommendations');
+  assertJsonError(wrong, 405);
+  assert.equal(wrong.headers.allow, 'POST');
+  assertJsonError(await request(server.port, '/api/v1/recommendations', { method: 'PUT', body: '{}' }), 405);
+  assertJsonError(await get('/api/v1/nothing-here'), 404);
+  assertJsonError(await get('/api/v1/../../etc/passwd'), [400, 404]);
+  assert.equal((await get('/api/v1/health')).status, 200);
+  assert.equal((await post('/api/v1/recommendations', '{"history": ["50"], "k": 3}')).status, 200);
+});
+
+test('a bundle republished in place is served at once, and a broken one keeps the last good version', async () => {
+  const before = json(await post('/api/v1/recommendations?model=b', '{"history": ["50"], "k": 3}')).model_version;
+  rmSync(join(bundles, 'b'), { recursive: true });
+  cpSync(f16, join(bundles, 'b'), { recursive: true });
+  const after = json(await post('/api/v1/recommendations?model=b', '{"history": ["50"], "k": 3}')).model_version;
+  assert.notEqual(after, before, 'the float16 export has another version');
+  // A manifest that no longer parses: the loaded version stays in service.
+  writeFileSync(join(bundles, 'b', 'manifest.json'), '{"format": "reco-bundle", "broken": ');
+  const kept = await post('/api/v1/recommendations?model=b', '{"history": ["50"], "k": 3}');
+  assert.equal(kept.status, 200);
+  assert.equal(json(kept).model_version, after);
+});
+
+test('metrics: Prometheus text with requests by route and status, latency and the active model', async () => {
+  await post('/api/v1/recommendations', '{"history": ["50"], "k": 3}');
+  const r = await get('/api/v1/metrics');
+  assert.equal(r.status, 200);
+  assert.match(r.headers['content-type'], /^text\/plain; version=0\.0\.4/);
+  const text = r.body.toString();
+  const count = (route, method, status) => {
+    const m = new RegExp(`^reco_http_requests_total\\{route="${route.replace(/[{}/]/g, '\\$&')}",method="${method}",status="${status}"\\} (\\d+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : 0;
+  };
+  assert.ok(count('/api/v1/recommendations', 'POST', 200) >= 8, text);
+  assert.ok(count('/api/v1/recommendations', 'POST', 400) >= 10, text);
+  assert.ok(count('/api/v1/items/{id}', 'GET', 404) >= 1, text);
+  assert.match(text, /^reco_http_request_duration_seconds_bucket\{route="\/api\/v1\/recommendations",le="\+Inf"\} \d+$/m);
+  assert.match(text, /^reco_http_request_duration_seconds_count\{route="\/api\/v1\/recommendations"\} \d+$/m);
+  assert.match(text, /^reco_model_active\{model="a",version="[0-9a-f]{12}"\} 1$/m);
+  assert.match(text, /^reco_model_loads_total [1-9]\d*$/m);
+  assert.match(text, /^reco_model_load_failures_total [1-9]\d*$/m, 'the broken manifest above was counted');
+  // Raw paths never become labels.
+  assert.doesNotMatch(text, /no-such-item|nothing-here/);
+});
