@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Load on `reco serve` over loopback with wrk: requests/s and latency percentiles for a
+# static bundle section, the manifest, and POST /api/v1/recommendations (histories of 50
+# real ml-latest-small ratings each, round-robin over 200 users), at 64 connections.
+# A measurement, not a test: it prints numbers and fails only if something errors.
+#
+#   bash scripts/load-test.sh [BUNDLE_DIR] [SECONDS]
+# BUNDLE_DIR defaults to build/bundles/ml-latest-small (exported first when missing);
+# SECONDS per run, default 10. Assumes scripts/build.sh has run; installs wrk if missing.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+: "${RECO_DATA_DIR:=$(bash scripts/data.sh)}"
+reco=${RECO_BIN:-build/native/server/reco}
+bundle=${1:-build/bundles/ml-latest-small}
+seconds=${2:-10}
+connections=64
+
+if ! command -v wrk >/dev/null; then
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  $SUDO apt-get install -y -qq wrk >/dev/null
+fi
+if [[ ! -f "$bundle/manifest.json" ]]; then
+  $reco export --quiet --data "$RECO_DATA_DIR/ml-latest-small" --format mllatest \
+    --params models/params/mllatest-hybrid.json --out "$bundle" >/dev/null
+fi
+
+work=$(mktemp -d)
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+mkdir -p "$work/web" "$work/bundles"
+echo '<!doctype html>' >"$work/web/index.html"
+cp -r "$bundle" "$work/bundles/model"
+
+# Request bodies: the first 50 ratings of each of the first 200 users, as a Lua table.
+node - "$RECO_DATA_DIR/ml-latest-small/ratings.csv" >"$work/bodies.lua" <<'JS'
+const fs = require('fs');
+const lines = fs.readFileSync(process.argv[2], 'utf8').split('\n').slice(1).filter(Boolean);
+const byUser = new Map();
+for (const l of lines) {
+  const [u, i, r] = l.split(',');
+  if (!byUser.has(u)) byUser.set(u, []);
+  if (byUser.get(u).length < 50) byUser.get(u).push({ item: i, strength: Number(r) });
+}
+const bodies = [...byUser.values()].slice(0, 200).map((h) => JSON.stringify({ history: h, k: 10 }));
+console.log('bodies = {');
+for (const b of bodies) console.log(`  [==[${b}]==],`);
+console.log('}');
+JS
+cat >>"$work/bodies.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, bodies[(n % #bodies) + 1])
+end
+LUA
+
+$reco serve --web "$work/web" --bundles "$work/bundles" --port 0 >"$work/serve.out" 2>"$work/serve.err" &
+server=$!
+for _ in $(seq 100); do
+  grep -q listening "$work/serve.out" 2>/dev/null && break
+  sleep 0.1
+done
+port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\)\/$/\1/p' "$work/serve.out")
+[[ -n "$port" ]] || { cat "$work/serve.err"; exit 1; }
+base="http://127.0.0.1:$port"
+section=$(node -e 'const m = require(process.argv[1]); console.log(m.sections.factors.file)' "$(cd "$bundle" && pwd)/manifest.json")
+section_bytes=$(stat -c %s "$bundle/$section")
+
+run() {  # name, url, extra wrk args
+  local name=$1 url=$2
+  shift 2
+  local out
+  out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "$@" "$url")
+  local rps p50 p99 errors
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  errors=$(awk '/Non-2xx|Socket errors/' <<<"$out")
+  printf '%-44s %10s req/s   p50 %8s   p99 %8s   %s\n' "$name" "$rps" "$p50" "$p99" "$errors"
+}
+
+echo "reco serve on $base, $(basename "$(cd "$bundle" && pwd)") bundle, wrk -t2 -c$connections -d${seconds}s, $(nproc) cores"
+run "GET section ($section_bytes bytes)" "$base/bundles/model/$section"
+run "GET manifest.json" "$base/bundles/model/manifest.json"
+run "POST /api/v1/recommendations (history 50)" "$base/api/v1/recommendations" -s "$work/bodies.lua"
+curl -s "$base/api/v1/metrics" | grep -E '^reco_http_requests_total\{route="/api/v1/recommendations"' || true
