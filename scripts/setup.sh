@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(cmake g++ ninja-build pkg-config libeigen3-dev libhnswlib-dev nlohmann-json3-dev catch2
-          libcli11-dev libonnx-dev libprotobuf-dev libcpp-httplib-dev zlib1g-dev
+          libcli11-dev libonnx-dev libprotobuf-dev libcpp-httplib-dev zlib1g-dev libsqlite3-dev
           emscripten clang-14 libclang-rt-14-dev chromium curl unzip)
 
 missing=()

@@ -3,6 +3,8 @@
 #include "api_routes.h"
 
 #include <charconv>
+#include <cmath>
+#include <ctime>
 
 #include "http_response.h"
 #include "http_server.h"
@@ -105,9 +107,79 @@ json rank_with(const ServedModel& m, JsonRankRequest parsed) {
   return out;
 }
 
+// The events of a POST /api/v1/interactions body: one event object, or {"events": [...]}
+// with at most 1,000. Items must be in `model`'s catalog; errors name the field.
+std::vector<StoredEvent> parse_interactions(const std::string& body, const HybridModel& model) {
+  const json j = parse_json_text(body, "request body");
+  if (!j.is_object()) throw ParamError("body", "expected an event object or {\"events\": [...]}");
+  std::vector<const json*> list;
+  std::string prefix;
+  if (j.contains("events")) {
+    if (j.size() != 1) throw ParamError("body", "with \"events\", no other field");
+    const json& a = j["events"];
+    if (!a.is_array() || a.empty() || a.size() > 1000) throw ParamError("events", "expected an array of 1 to 1000 events");
+    for (const json& e : a) list.push_back(&e);
+    prefix = "events";
+  } else {
+    list.push_back(&j);
+  }
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  std::vector<StoredEvent> out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const json& e = *list[i];
+    const std::string at = prefix.empty() ? std::string() : prefix + "[" + std::to_string(i) + "].";
+    if (!e.is_object()) throw ParamError(prefix + "[" + std::to_string(i) + "]", "expected an object");
+    for (auto it = e.begin(); it != e.end(); ++it)
+      if (it.key() != "user" && it.key() != "item" && it.key() != "value" && it.key() != "timestamp")
+        throw ParamError(at + it.key(), "not a field of an interaction (user, item, value, timestamp)");
+    StoredEvent ev;
+    const auto id = [&](const char* key) {
+      const auto it = e.find(key);
+      if (it == e.end()) throw ParamError(at + key, "missing");
+      std::string v = it->is_string() ? it->get<std::string>() : it->is_number_integer() ? it->dump() : std::string();
+      if (v.empty() || v.size() > 256) throw ParamError(at + key, "expected a non-empty string (or integer) id of at most 256 bytes");
+      return v;
+    };
+    ev.user = id("user");
+    ev.item = id("item");
+    if (model.find_item(ev.item) < 0) throw ParamError(at + "item", "unknown item '" + ev.item + "'");
+    if (const auto v = e.find("value"); v != e.end()) {
+      if (!v->is_number() || !std::isfinite(v->get<double>()) || v->get<double>() < 0 || v->get<double>() > 1e6)
+        throw ParamError(at + "value", "expected a number in [0, 1e6]");
+      ev.value = static_cast<float>(v->get<double>());
+    }
+    ev.timestamp = now;
+    if (const auto t = e.find("timestamp"); t != e.end()) {
+      if (!t->is_number_integer() || t->get<std::int64_t>() < 0) throw ParamError(at + "timestamp", "expected an integer >= 0 (seconds)");
+      ev.timestamp = t->get<std::int64_t>();
+    }
+    out.push_back(std::move(ev));
+  }
+  return out;
+}
+
 }  // namespace
 
-void register_api_routes(httplib::Server& server, ServedModels& models, const HttpMetrics& metrics) {
+void register_api_routes(httplib::Server& server, ServedModels& models, const HttpMetrics& metrics, InteractionStore* store) {
+  const std::string interactions = "/api/v1/interactions";
+  server.Post(interactions, [&models, store](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    const std::optional<std::string> body = read_request_body(reader, res);
+    if (!body) return;
+    answer(res, [&] {
+      if (!store) throw ApiError{404, "interaction ingestion is off (start reco serve with --store FILE)", ""};
+      const auto m = model_for(req, models);
+      const std::vector<StoredEvent> events = parse_interactions(*body, m->bundle.model);
+      try {
+        store->append(events);
+      } catch (const std::exception& e) {
+        throw ApiError{503, std::string("the events were not stored: ") + e.what(), ""};
+      }
+      // 201 only now: the transaction is committed and synced.
+      send_json(res, 201, {{"accepted", events.size()}});
+    });
+  });
+  server.Get(interactions, [](const httplib::Request& req, httplib::Response& res) { send_method_not_allowed(res, req.method, "POST"); });
+
   const std::string health = "/api/v1/health";
   server.Get(health, [&models](const httplib::Request&, httplib::Response& res) {
     // A health answer is about now: never from a cache.

@@ -7,6 +7,8 @@
 //   GET  /api/v1/items?query=TEXT   text search (&k=10); without query: the catalog (&offset=&limit=100)
 //   GET  /api/v1/models             the bundles served and which one is active
 //   GET  /api/v1/metrics            requests by route and status, latency histograms, model loads
+//   POST /api/v1/interactions       {"user", "item", "value"?, "timestamp"?} or {"events": [...]}
+//                                   into the store (201 once committed; 404 without --store)
 // The same core and the same wire format as `reco rank` and the WebAssembly module, so a
 // client that cannot run WebAssembly gets the same answers.
 #pragma once
@@ -18,10 +20,11 @@
 #include <httplib.h>
 
 #include "http_metrics.h"
+#include "interaction_store.h"
 
 namespace reco::serve {
 
-// `models` and `metrics` must outlive the server.
-void register_api_routes(httplib::Server& server, ServedModels& models, const HttpMetrics& metrics);
+// `models`, `metrics` and `store` (null: ingestion off) must outlive the server.
+void register_api_routes(httplib::Server& server, ServedModels& models, const HttpMetrics& metrics, InteractionStore* store);
 
 }  // namespace reco::serve

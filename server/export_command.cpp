@@ -11,6 +11,7 @@
 #include "cli_options.h"
 #include "commands.h"
 #include "export_report.h"
+#include "interaction_store.h"
 #include "progress.h"
 #include "reco/bundle.h"
 #include "reco/error.h"
@@ -29,6 +30,7 @@ struct ExportArgs {
   int k = 10;
   bool tune_fusion = false;
   bool ablation = false;
+  std::string store;  // an interaction store whose events join the data set's
   bool quiet = false;
 };
 
@@ -142,6 +144,10 @@ int run_export(const ExportArgs& a) {
   Progress progress(!a.quiet);
   progress.note("loading " + a.data + " (" + a.format + ")");
   Dataset ds = load_dataset(a.data, format);
+  if (!a.store.empty()) {
+    const std::size_t added = serve::add_stored_events(ds, a.store);
+    progress.note("added " + std::to_string(added) + " events from the store " + a.store);
+  }
 
   // The evaluation split, and what the bundle is trained on: with --split, its training
   // side (so `reco eval --bundle` can later score it honestly on the test side);
@@ -258,6 +264,7 @@ Action add_export_command(CLI::App& app) {
   cmd->add_option("--threads", args->flags.threads, "ALS threads (results do not depend on it)");
   cmd->add_flag("--tune-fusion", args->tune_fusion,
                 "Choose fusion_t first, on validation data carved from the training side (as reco tune --model hybrid)");
+  cmd->add_option("--store", args->store, "Also train on the events of this interaction store (reco serve --store)");
   cmd->add_flag("--ablation", args->ablation,
                 "Add the fusion ablation to the report: each signal removed in turn, NDCG by history size");
   cmd->add_flag("--quiet", args->quiet, "No progress on stderr");

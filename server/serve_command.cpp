@@ -37,6 +37,7 @@ struct ServeArgs {
   int port = 8080;
   std::string access_log;  // empty: no log; "-": stderr
   std::string model;       // the active bundle folder; empty: the first by name
+  std::string store;       // SQLite file for POST /api/v1/interactions; empty: ingestion off
 };
 
 std::filesystem::path canonical_dir(const std::string& dir, const std::string& param) {
@@ -94,7 +95,9 @@ int run_serve(const ServeArgs& a) {
 
   httplib::Server server;
   serve::configure_server(server, log.get(), &metrics);
-  serve::register_api_routes(server, models, metrics);  // before the static catch-all (static_routes.h)
+  std::unique_ptr<serve::InteractionStore> store;
+  if (!a.store.empty()) store = std::make_unique<serve::InteractionStore>(a.store, "store");
+  serve::register_api_routes(server, models, metrics, store.get());  // before the static catch-all (static_routes.h)
   serve::register_static_routes(server, roots);
 
   const int port = bind_or_throw(server, a.host, a.port);
@@ -143,6 +146,7 @@ Action add_serve_command(CLI::App& app) {
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--host", args->host, "Address to listen on");
   cmd->add_option("--access-log", args->access_log, "Append one JSON line per request to FILE ('-': stderr)");
+  cmd->add_option("--store", args->store, "SQLite file that POST /api/v1/interactions appends to (opt-in; off without it)");
   cmd->add_option("--model", args->model, "Bundle folder (under --bundles) the API serves by default (default: the first by name)");
   return [cmd, args]() { return cmd->parsed() ? run_serve(*args) : -1; };
 }

@@ -191,3 +191,61 @@ test('metrics: Prometheus text with requests by route and status, latency and th
   // Raw paths never become labels.
   assert.doesNotMatch(text, /no-such-item|nothing-here/);
 });
+
+test('interactions: opt-in, validated, acknowledged only once stored, and every acknowledged one survives SIGKILL', async () => {
+  // Without --store the route says ingestion is off.
+  assertJsonError(await post('/api/v1/interactions', '{"user": "u", "item": "50"}'), 404);
+
+  const store = join(tmp, 'events.sqlite');
+  const s = await startServer(bin, web, bundles, ['--model', 'a', '--store', store]);
+  const send = (body) => request(s.port, '/api/v1/interactions', { method: 'POST', body });
+  try {
+    const one = await send('{"user": "alice", "item": "50", "value": 5, "timestamp": 881250949}');
+    assert.equal(one.status, 201, one.body.toString());
+    assert.deepEqual(json(one), { accepted: 1 });
+    assert.deepEqual(json(await send(JSON.stringify({ events: [{ user: 'bob', item: '172' }, { user: 'bob', item: 181 }] }))), { accepted: 2 });
+    const bad = [
+      ['{"user": "u", "item": "no-such-item"}', 'item'],
+      ['{"user": "", "item": "50"}', 'user'],
+      ['{"item": "50"}', 'user'],
+      ['{"user": "u", "item": "50", "value": -1}', 'value'],
+      ['{"user": "u", "item": "50", "value": "5"}', 'value'],
+      ['{"user": "u", "item": "50", "timestamp": 1.5}', 'timestamp'],
+      ['{"user": "u", "item": "50", "rating": 5}', 'rating'],
+      ['{"events": [{"user": "u", "item": "50"}, {"user": "u", "item": "nope"}]}', 'events[1].item'],
+      ['{"events": []}', 'events'],
+      ['[]', 'body'],
+    ];
+    for (const [body, field] of bad) assert.equal(assertJsonError(await send(body), 400).field, field, body);
+    assertJsonError(await send('{"user": '), 400);
+
+    // Send events one at a time and SIGKILL the server while they flow.
+    let acked = 0;
+    let stop = false;
+    const flow = (async () => {
+      for (let n = 0; !stop; n += 1) {
+        try {
+          const r = await send(JSON.stringify({ user: `flow-${n}`, item: '50' }));
+          if (r.status === 201) acked += 1;
+        } catch {
+          return;  // the server is gone
+        }
+      }
+    })();
+    while (acked < 50) await new Promise((r) => setTimeout(r, 5));
+    s.child.kill('SIGKILL');
+    await s.exited;
+    stop = true;
+    await flow;
+    assert.ok(acked >= 50);
+    // Every acknowledged event (and the three above) is in the store: export trains on it.
+    const out = spawnSync(bin, ['export', '--data', join(data, 'ml-100k'), '--format', 'ml100k', '--split', 'folds:u1',
+      '--params', join(src, 'models/params/ml100k-hybrid.json'), '--store', store, '--out', join(tmp, 'from-store')], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    const added = Number(/added (\d+) events from the store/.exec(out.stderr)[1]);
+    assert.ok(added >= acked + 3, `stored ${added}, acknowledged ${acked + 3}`);
+    assert.ok(added <= acked + 4, 'at most the one request in flight at the kill was stored without an answer');
+  } finally {
+    if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+  }
+});
