@@ -160,7 +160,64 @@ std::vector<StoredEvent> parse_interactions(const std::string& body, const Hybri
 
 }  // namespace
 
-void register_api_routes(httplib::Server& server, ServedModels& models, const HttpMetrics& metrics, InteractionStore* store) {
+// Admin routes: 403 when no token is configured, 401 unless the request carries it. The
+// comparison takes the same time whatever the first differing byte.
+void require_admin(const httplib::Request& req, const std::string& token) {
+  if (token.empty()) throw ApiError{403, "admin routes are off (start reco serve with --admin-token-file FILE)", ""};
+  const std::string given = req.get_header_value("Authorization");
+  const std::string want = "Bearer " + token;
+  unsigned diff = given.size() == want.size() ? 0u : 1u;
+  for (std::size_t i = 0; i < want.size(); ++i) diff |= static_cast<unsigned>(want[i] ^ (i < given.size() ? given[i] : 0));
+  if (diff != 0) throw ApiError{401, "missing or wrong admin token (Authorization: Bearer TOKEN)", "Authorization"};
+}
+
+json job_json(const BuildJob& j) {
+  json out = {{"job", j.id}, {"status", j.status}, {"started", j.started}, {"seconds", j.seconds}};
+  if (!j.finished.empty()) out["finished"] = j.finished;
+  if (!j.version.empty()) out["version"] = j.version;
+  if (!j.error.empty()) out["error"] = j.error;
+  return out;
+}
+
+void register_registry_routes(httplib::Server& server, const ApiContext& c) {
+  server.Post("/api/v1/models", [c](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    if (!read_request_body(reader, res)) return;
+    answer(res, [&] {
+      require_admin(req, c.admin_token);
+      if (!c.builds) throw ApiError{404, "builds are off (start reco serve with --build-config FILE)", ""};
+      const std::int64_t job = c.builds->start();
+      if (job < 0) throw ApiError{409, "a build is already running", ""};
+      send_json(res, 202, {{"job", job}, {"status", "running"}});
+    });
+  });
+  server.Get(R"(/api/v1/models/(\d{1,18}))", [c](const httplib::Request& req, httplib::Response& res) {
+    replace_header(res, "Cache-Control", "no-store");
+    answer(res, [&] {
+      const auto job = c.registry ? c.registry->job(std::stoll(req.matches[1])) : std::nullopt;
+      if (!job) throw ApiError{404, "no build job " + std::string(req.matches[1]), "job"};
+      send_json(res, 200, job_json(*job));
+    });
+  });
+  server.Post(R"(/api/v1/models/([^/]+)/activate)", [c](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    if (!read_request_body(reader, res)) return;
+    answer(res, [&] {
+      require_admin(req, c.admin_token);
+      const std::string version = req.matches[1];
+      const auto m = c.registry ? c.registry->model(version) : std::nullopt;
+      if (!m) throw ApiError{404, "no published version '" + version + "'", "version"};
+      c.models->set_active(m->folder);
+      c.registry->set_active(m->folder);
+      const auto loaded = c.models->get("");
+      send_json(res, 200, {{"active", m->folder}, {"model_version", loaded ? loaded->version : version}});
+    });
+  });
+}
+
+void register_api_routes(httplib::Server& server, const ApiContext& c) {
+  ServedModels& models = *c.models;
+  const HttpMetrics& metrics = *c.metrics;
+  InteractionStore* store = c.store;
+  register_registry_routes(server, c);
   const std::string interactions = "/api/v1/interactions";
   server.Post(interactions, [&models, store](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
     const std::optional<std::string> body = read_request_body(reader, res);
@@ -257,7 +314,7 @@ void register_api_routes(httplib::Server& server, ServedModels& models, const Ht
   });
   register_method_not_allowed(server, "/api/v1/items", "GET, HEAD");
 
-  server.Get("/api/v1/models", [&models](const httplib::Request&, httplib::Response& res) {
+  server.Get("/api/v1/models", [&models, c](const httplib::Request&, httplib::Response& res) {
     replace_header(res, "Cache-Control", "no-store");
     json list = json::array();
     for (const std::string& name : models.names()) {
@@ -271,12 +328,31 @@ void register_api_routes(httplib::Server& server, ServedModels& models, const Ht
       entry["active"] = name == models.active();
       list.push_back(entry);
     }
-    send_json(res, 200, {{"active", models.active()}, {"models", list}});
+    json out = {{"active", models.active()}, {"models", list}};
+    if (c.registry) {
+      json versions = json::array(), jobs = json::array();
+      for (const RegisteredModel& m : c.registry->models())
+        versions.push_back({{"version", m.version}, {"folder", m.folder}, {"created", m.created}, {"metrics", json::parse(m.metrics, nullptr, false)}});
+      for (const BuildJob& j : c.registry->jobs()) jobs.push_back(job_json(j));
+      out["versions"] = versions;
+      out["jobs"] = jobs;
+    }
+    send_json(res, 200, out);
   });
 
   const std::string metrics_path = "/api/v1/metrics";
-  server.Get(metrics_path, [&models, &metrics](const httplib::Request&, httplib::Response& res) {
+  server.Get(metrics_path, [&models, &metrics, c](const httplib::Request&, httplib::Response& res) {
     std::string text = metrics.prometheus();
+    if (c.builds) {
+      const ModelBuilds::Counters b = c.builds->counters();
+      text += "# HELP reco_builds_total Train-and-export jobs finished, by outcome.\n# TYPE reco_builds_total counter\n";
+      text += "reco_builds_total{status=\"succeeded\"} " + std::to_string(b.succeeded) + "\n";
+      text += "reco_builds_total{status=\"failed\"} " + std::to_string(b.failed) + "\n";
+      text += "# HELP reco_build_last_seconds Duration of the last finished build.\n# TYPE reco_build_last_seconds gauge\n";
+      text += "reco_build_last_seconds " + std::to_string(b.last_seconds) + "\n";
+      text += "# HELP reco_build_running 1 while a build runs.\n# TYPE reco_build_running gauge\n";
+      text += std::string("reco_build_running ") + (c.builds->running() ? "1" : "0") + "\n";
+    }
     const ServedModels::Counters c = models.counters();
     text += "# HELP reco_model_loads_total Bundles loaded (first use or a changed manifest).\n# TYPE reco_model_loads_total counter\n";
     text += "reco_model_loads_total " + std::to_string(c.loads) + "\n";
@@ -295,7 +371,7 @@ void register_api_routes(httplib::Server& server, ServedModels& models, const Ht
     res.status = 200;
   });
   register_method_not_allowed(server, metrics_path, "GET, HEAD");
-  register_method_not_allowed(server, "/api/v1/models", "GET, HEAD");
+
 }
 
 }  // namespace reco::serve

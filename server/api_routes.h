@@ -9,6 +9,11 @@
 //   GET  /api/v1/metrics            requests by route and status, latency histograms, model loads
 //   POST /api/v1/interactions       {"user", "item", "value"?, "timestamp"?} or {"events": [...]}
 //                                   into the store (201 once committed; 404 without --store)
+// With a registry (always) and builds (--build-config), admin routes need
+// `Authorization: Bearer TOKEN` (--admin-token-file; without one they answer 403):
+//   POST /api/v1/models                      start a train-and-export job (202 {"job"}; 409 while one runs)
+//   GET  /api/v1/models/{job}                the job's status, duration, version or error
+//   POST /api/v1/models/{version}/activate   make a published version the active model (or roll back)
 // The same core and the same wire format as `reco rank` and the WebAssembly module, so a
 // client that cannot run WebAssembly gets the same answers.
 #pragma once
@@ -21,10 +26,22 @@
 
 #include "http_metrics.h"
 #include "interaction_store.h"
+#include "model_builds.h"
+#include "model_registry.h"
 
 namespace reco::serve {
 
-// `models`, `metrics` and `store` (null: ingestion off) must outlive the server.
-void register_api_routes(httplib::Server& server, ServedModels& models, const HttpMetrics& metrics, InteractionStore* store);
+// What the API works on; every pointer may be null (that part is off) and everything
+// must outlive the server.
+struct ApiContext {
+  ServedModels* models = nullptr;
+  const HttpMetrics* metrics = nullptr;
+  InteractionStore* store = nullptr;
+  ModelRegistry* registry = nullptr;
+  ModelBuilds* builds = nullptr;
+  std::string admin_token;  // empty: admin routes are off
+};
+
+void register_api_routes(httplib::Server& server, const ApiContext& context);
 
 }  // namespace reco::serve

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <thread>
 
@@ -38,7 +39,18 @@ struct ServeArgs {
   std::string access_log;  // empty: no log; "-": stderr
   std::string model;       // the active bundle folder; empty: the first by name
   std::string store;       // SQLite file for POST /api/v1/interactions; empty: ingestion off
+  std::string build_config;  // JSON file for POST /api/v1/models; empty: builds off
+  std::string admin_token_file;
 };
+
+std::string read_token(const std::string& path) {
+  std::ifstream in(path);
+  std::string token;
+  if (!in || !std::getline(in, token)) throw ParamError("admin-token-file", "cannot read a token from '" + path + "'");
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  if (token.size() < 16) throw ParamError("admin-token-file", "the token must be at least 16 characters");
+  return token;
+}
 
 std::filesystem::path canonical_dir(const std::string& dir, const std::string& param) {
   std::error_code ec;
@@ -85,7 +97,13 @@ int run_serve(const ServeArgs& a) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up mid-response is not fatal
 
-  serve::ServedModels models(roots.bundles, a.model);
+  serve::ModelRegistry registry((roots.bundles / ".registry.sqlite").string());
+  std::string active = a.model;
+  if (active.empty()) {
+    // The version activated last (kept across restarts), if it is still there.
+    if (const auto kept = registry.active(); kept && std::filesystem::is_regular_file(roots.bundles / *kept / "manifest.json")) active = *kept;
+  }
+  serve::ServedModels models(roots.bundles, active);
   serve::HttpMetrics metrics;
   try {
     models.get("");  // load the active model now, so the first request does not wait for it
@@ -97,7 +115,10 @@ int run_serve(const ServeArgs& a) {
   serve::configure_server(server, log.get(), &metrics);
   std::unique_ptr<serve::InteractionStore> store;
   if (!a.store.empty()) store = std::make_unique<serve::InteractionStore>(a.store, "store");
-  serve::register_api_routes(server, models, metrics, store.get());  // before the static catch-all (static_routes.h)
+  std::unique_ptr<serve::ModelBuilds> builds;
+  if (!a.build_config.empty()) builds = std::make_unique<serve::ModelBuilds>(serve::read_build_config(a.build_config), roots.bundles, registry);
+  serve::ApiContext api{&models, &metrics, store.get(), &registry, builds.get(), a.admin_token_file.empty() ? "" : read_token(a.admin_token_file)};
+  serve::register_api_routes(server, api);  // before the static catch-all (static_routes.h)
   serve::register_static_routes(server, roots);
 
   const int port = bind_or_throw(server, a.host, a.port);
@@ -147,6 +168,8 @@ Action add_serve_command(CLI::App& app) {
   cmd->add_option("--host", args->host, "Address to listen on");
   cmd->add_option("--access-log", args->access_log, "Append one JSON line per request to FILE ('-': stderr)");
   cmd->add_option("--store", args->store, "SQLite file that POST /api/v1/interactions appends to (opt-in; off without it)");
+  cmd->add_option("--build-config", args->build_config, "JSON file (name, data, format, params, store) for builds started by POST /api/v1/models");
+  cmd->add_option("--admin-token-file", args->admin_token_file, "File whose first line is the bearer token admin routes require");
   cmd->add_option("--model", args->model, "Bundle folder (under --bundles) the API serves by default (default: the first by name)");
   return [cmd, args]() { return cmd->parsed() ? run_serve(*args) : -1; };
 }

@@ -38,10 +38,25 @@ std::vector<std::string> ServedModels::names() const {
   return out;
 }
 
+void ServedModels::set_active(const std::string& name) {
+  if (!plain_name(name) || !is_model_dir(root_ / name))
+    throw ParamError("model", "'" + name + "' is not a bundle folder (with a manifest.json) in " + root_.string());
+  std::lock_guard<std::mutex> lock(mutex_);
+  active_ = name;
+}
+
 std::string ServedModels::active() const {
-  if (!active_.empty()) return active_;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!active_.empty()) return active_;
+  }
+  // The first bundle by name, pinned once found: a folder published later (a build) must
+  // not take over by sorting first; only an activation changes the active model.
   const auto all = names();
-  return all.empty() ? std::string() : all.front();
+  if (all.empty()) return std::string();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (active_.empty()) active_ = all.front();
+  return active_;
 }
 
 ServedModels::Counters ServedModels::counters() const {

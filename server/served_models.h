@@ -29,7 +29,7 @@ struct ServedModel {
 class ServedModels {
  public:
   // `active` names the default model (empty: the first folder by name that holds a
-  // manifest). Throws ParamError("model") when it names no bundle folder.
+  // manifest, pinned when first seen). Throws ParamError("model") when it names no bundle folder.
   ServedModels(std::filesystem::path root, std::string active);
 
   // The model `name` (empty: the active one), loaded or reloaded as needed; nullptr when
@@ -38,6 +38,8 @@ class ServedModels {
   // Folder names holding a manifest.json, sorted.
   std::vector<std::string> names() const;
   std::string active() const;
+  // Makes `name` the default model; ParamError("model") when it is no bundle folder.
+  void set_active(const std::string& name);
 
   // Loads and load failures so far, for /metrics.
   struct Counters {
@@ -56,8 +58,8 @@ class ServedModels {
     std::chrono::steady_clock::time_point retry_after{};  // after a failed reload
   };
   std::filesystem::path root_;
-  std::string active_;
-  mutable std::mutex mutex_;        // guards entries_ and counters_
+  mutable std::string active_;  // pinned by active() once a bundle exists
+  mutable std::mutex mutex_;        // guards active_, entries_ and counters_
   std::mutex load_mutex_;           // one load at a time (a load takes ~100 ms and memory)
   std::map<std::string, Entry> entries_;
   Counters counters_;

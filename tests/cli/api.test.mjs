@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertJsonError, request, startServer } from './http_client.mjs';
@@ -245,6 +245,92 @@ test('interactions: opt-in, validated, acknowledged only once stored, and every 
     const added = Number(/added (\d+) events from the store/.exec(out.stderr)[1]);
     assert.ok(added >= acked + 3, `stored ${added}, acknowledged ${acked + 3}`);
     assert.ok(added <= acked + 4, 'at most the one request in flight at the kill was stored without an answer');
+  } finally {
+    if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+  }
+});
+
+test('builds over HTTP: admin token, background job, atomic publish, activation, rollback, and a kill mid-build', async () => {
+  const dir = join(tmp, 'builds');
+  const roots = join(dir, 'bundles');
+  mkdirSync(roots, { recursive: true });
+  cpSync(int8, join(roots, 'seed'), { recursive: true });
+  const params = JSON.parse(readFileSync(join(src, 'models/params/ml100k-hybrid.json'), 'utf8'));
+  const paramsFile = join(dir, 'params.json');
+  writeFileSync(paramsFile, JSON.stringify(params));
+  const config = join(dir, 'build.json');
+  writeFileSync(config, JSON.stringify({ name: 'ml100k', data: join(data, 'ml-100k'), format: 'ml100k', params: 'params.json' }));
+  const tokenFile = join(dir, 'token');
+  const token = 'a-long-enough-test-token-0123456789';
+  writeFileSync(tokenFile, `${token}\n`);
+  const args = ['--build-config', config, '--admin-token-file', tokenFile];
+
+  // Without a token file the admin routes are off.
+  assertJsonError(await post('/api/v1/models', '{}'), 403);
+
+  let s = await startServer(bin, web, roots, args);
+  const call = (path, method = 'GET', auth = token) =>
+    request(s.port, path, { method, body: method === 'POST' ? '{}' : undefined, headers: auth ? { Authorization: `Bearer ${auth}` } : {} });
+  const waitFor = async (job) => {
+    for (let i = 0; i < 600; i += 1) {
+      const j = json(await call(`/api/v1/models/${job}`));
+      if (j.status !== 'running') return j;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error('the build did not finish');
+  };
+  const activeVersion = async () => json(await call('/api/v1/health')).model_version;
+  try {
+    const seedVersion = await activeVersion();
+    assertJsonError(await call('/api/v1/models', 'POST', null), 401);
+    assertJsonError(await call('/api/v1/models', 'POST', `${token}x`), 401);
+    const started = await call('/api/v1/models', 'POST');
+    assert.equal(started.status, 202, started.body.toString());
+    const job1 = json(started).job;
+    assertJsonError(await call('/api/v1/models', 'POST'), 409);
+    const done1 = await waitFor(job1);
+    assert.equal(done1.status, 'succeeded', JSON.stringify(done1));
+    assert.match(done1.version, /^[0-9a-f]{12}$/);
+    assert.equal(await activeVersion(), seedVersion, 'a finished build does not change the active model');
+
+    // A second version from other parameters, then activation and rollback.
+    params.params.als.seed = 7;
+    writeFileSync(paramsFile, JSON.stringify(params));
+    const done2 = await waitFor(json(await call('/api/v1/models', 'POST')).job);
+    assert.equal(done2.status, 'succeeded');
+    assert.notEqual(done2.version, done1.version);
+    const listed = json(await call('/api/v1/models'));
+    assert.deepEqual(listed.versions.map((v) => v.version).sort(), [done1.version, done2.version].sort());
+    assert.ok(listed.models.some((m) => m.name === `ml100k-${done2.version}`));
+    assertJsonError(await call(`/api/v1/models/${done2.version}/activate`, 'POST', null), 401);
+    assertJsonError(await call('/api/v1/models/0123456789ab/activate', 'POST'), 404);
+    assert.equal((await call(`/api/v1/models/${done2.version}/activate`, 'POST')).status, 200);
+    assert.equal(await activeVersion(), done2.version);
+    const r = json(await request(s.port, '/api/v1/recommendations', { method: 'POST', body: '{"history": ["50"], "k": 3}' }));
+    assert.equal(r.model_version, done2.version);
+    assert.equal((await call(`/api/v1/models/${done1.version}/activate`, 'POST')).status, 200);
+    assert.equal(await activeVersion(), done1.version, 'rolled back');
+    const metrics = (await call('/api/v1/metrics')).body.toString();
+    assert.match(metrics, /^reco_builds_total\{status="succeeded"\} 2$/m);
+
+    // Kill the server in the middle of a build: nothing is published, the active model
+    // stays, the export process dies with it, and the job is failed after the restart.
+    params.params.als.seed = 8;
+    writeFileSync(paramsFile, JSON.stringify(params));
+    const job3 = json(await call('/api/v1/models', 'POST')).job;
+    await new Promise((res) => setTimeout(res, 1500));
+    s.child.kill('SIGKILL');
+    await s.exited;
+    await new Promise((res) => setTimeout(res, 300));
+    const left = spawnSync('pgrep', ['-f', `.build-${job3}`], { encoding: 'utf8' });
+    assert.equal(left.stdout.trim(), '', 'no export process outlives the server');
+    s = await startServer(bin, web, roots, args);
+    assert.equal(await activeVersion(), done1.version, 'the active model survived the kill');
+    const failed = json(await call(`/api/v1/models/${job3}`));
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error, /interrupted/);
+    assert.deepEqual(json(await call('/api/v1/models')).versions.length, 2);
+    assert.ok(!readdirSync(roots).some((f) => f.startsWith('.build-')), 'the unfinished build folder is gone');
   } finally {
     if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
   }
