@@ -1,4 +1,5 @@
-#include "reco/rank_json.h"  // first: see api_routes.h
+#include "reco/interaction_json.h"  // first: see api_routes.h
+#include "reco/rank_json.h"
 
 #include "api_routes.h"
 
@@ -107,59 +108,6 @@ json rank_with(const ServedModel& m, JsonRankRequest parsed) {
   return out;
 }
 
-// The events of a POST /api/v1/interactions body: one event object, or {"events": [...]}
-// with at most 1,000. Items must be in `model`'s catalog; errors name the field.
-std::vector<StoredEvent> parse_interactions(const std::string& body, const HybridModel& model) {
-  const json j = parse_json_text(body, "request body");
-  if (!j.is_object()) throw ParamError("body", "expected an event object or {\"events\": [...]}");
-  std::vector<const json*> list;
-  std::string prefix;
-  if (j.contains("events")) {
-    if (j.size() != 1) throw ParamError("body", "with \"events\", no other field");
-    const json& a = j["events"];
-    if (!a.is_array() || a.empty() || a.size() > 1000) throw ParamError("events", "expected an array of 1 to 1000 events");
-    for (const json& e : a) list.push_back(&e);
-    prefix = "events";
-  } else {
-    list.push_back(&j);
-  }
-  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
-  std::vector<StoredEvent> out;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const json& e = *list[i];
-    const std::string at = prefix.empty() ? std::string() : prefix + "[" + std::to_string(i) + "].";
-    if (!e.is_object()) throw ParamError(prefix + "[" + std::to_string(i) + "]", "expected an object");
-    for (auto it = e.begin(); it != e.end(); ++it)
-      if (it.key() != "user" && it.key() != "item" && it.key() != "value" && it.key() != "timestamp")
-        throw ParamError(at + it.key(), "not a field of an interaction (user, item, value, timestamp)");
-    StoredEvent ev;
-    const auto id = [&](const char* key) {
-      const auto it = e.find(key);
-      if (it == e.end()) throw ParamError(at + key, "missing");
-      std::string v = it->is_string() ? it->get<std::string>() : it->is_number_integer() ? it->dump() : std::string();
-      if (v.empty() || v.size() > 256) throw ParamError(at + key, "expected a non-empty string (or integer) id of at most 256 bytes");
-      return v;
-    };
-    ev.user = id("user");
-    ev.item = id("item");
-    if (model.find_item(ev.item) < 0) throw ParamError(at + "item", "unknown item '" + ev.item + "'");
-    if (const auto v = e.find("value"); v != e.end()) {
-      if (!v->is_number() || !std::isfinite(v->get<double>()) || v->get<double>() < 0 || v->get<double>() > 1e6)
-        throw ParamError(at + "value", "expected a number in [0, 1e6]");
-      ev.value = static_cast<float>(v->get<double>());
-    }
-    ev.timestamp = now;
-    if (const auto t = e.find("timestamp"); t != e.end()) {
-      if (!t->is_number_integer() || t->get<std::int64_t>() < 0) throw ParamError(at + "timestamp", "expected an integer >= 0 (seconds)");
-      ev.timestamp = t->get<std::int64_t>();
-    }
-    out.push_back(std::move(ev));
-  }
-  return out;
-}
-
-}  // namespace
-
 // Admin routes: 403 when no token is configured, 401 unless the request carries it. The
 // comparison takes the same time whatever the first differing byte.
 void require_admin(const httplib::Request& req, const std::string& token) {
@@ -213,6 +161,8 @@ void register_registry_routes(httplib::Server& server, const ApiContext& c) {
   });
 }
 
+}  // namespace
+
 void register_api_routes(httplib::Server& server, const ApiContext& c) {
   ServedModels& models = *c.models;
   const HttpMetrics& metrics = *c.metrics;
@@ -225,7 +175,8 @@ void register_api_routes(httplib::Server& server, const ApiContext& c) {
     answer(res, [&] {
       if (!store) throw ApiError{404, "interaction ingestion is off (start reco serve with --store FILE)", ""};
       const auto m = model_for(req, models);
-      const std::vector<StoredEvent> events = parse_interactions(*body, m->bundle.model);
+      const std::vector<InteractionEvent> events =
+          parse_interactions(*body, m->bundle.model, static_cast<std::int64_t>(std::time(nullptr)), "request body");
       try {
         store->append(events);
       } catch (const std::exception& e) {

@@ -11,17 +11,13 @@
 #include <vector>
 
 #include "reco/dataset.h"
+#include "reco/interaction_json.h"
 
 struct sqlite3;
 
 namespace reco::serve {
 
-struct StoredEvent {
-  std::string user;
-  std::string item;
-  float value = 1.0f;
-  std::int64_t timestamp = 0;  // seconds since the epoch
-};
+using StoredEvent = InteractionEvent;
 
 class InteractionStore {
  public:

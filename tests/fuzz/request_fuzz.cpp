@@ -25,6 +25,7 @@
 #include "../unit/hybrid_fixture.h"
 #include "reco/error.h"
 #include "reco/hybrid_model.h"
+#include "reco/interaction_json.h"
 #include "reco/rank_json.h"
 #include "reco/ranker.h"
 
@@ -89,6 +90,15 @@ void serve(const reco::HybridModel& m, const reco::RankRequest& r) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
+  // The same bytes as an interaction batch (POST /api/v1/interactions): parse or a
+  // named error, nothing else.
+  try {
+    const auto events = reco::parse_interactions(text, indexed_model(), 1700000000, "fuzz");
+    for (const auto& e : events)
+      if (e.user.empty() || indexed_model().find_item(e.item) < 0 || !(e.value >= 0.0f)) __builtin_trap();
+  } catch (const reco::ParamError&) {
+  } catch (const reco::DataError&) {
+  }
   reco::JsonRankRequest parsed;
   try {
     parsed = reco::parse_rank_request(text, indexed_model(), "fuzz");
