@@ -11,6 +11,7 @@
 #include "cli_options.h"
 #include "commands.h"
 #include "export_report.h"
+#include "utc_time.h"
 #include "interaction_store.h"
 #include "progress.h"
 #include "reco/bundle.h"
@@ -33,15 +34,6 @@ struct ExportArgs {
   std::string store;  // an interaction store whose events join the data set's
   bool quiet = false;
 };
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 nlohmann::json result_json(const SplitResult& r, int k) {
   const std::string at = "@" + std::to_string(k);

@@ -2,73 +2,20 @@
 
 #include <sqlite3.h>
 
-#include <ctime>
-#include <stdexcept>
-
 #include "reco/error.h"
+#include "sqlite_db.h"
+#include "utc_time.h"
 
 namespace reco::serve {
 namespace {
 
-struct Statement {
-  sqlite3* db;
-  sqlite3_stmt* s = nullptr;
-  Statement(sqlite3* d, const char* sql) : db(d) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db));
-  }
-  ~Statement() { sqlite3_finalize(s); }
-  Statement& text(int i, const std::string& v) {
-    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Statement& integer(int i, std::int64_t v) {
-    sqlite3_bind_int64(s, i, v);
-    return *this;
-  }
-  Statement& real(int i, double v) {
-    sqlite3_bind_double(s, i, v);
-    return *this;
-  }
-  void run() {
-    if (sqlite3_step(s) != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db));
-  }
-  bool row() {
-    const int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) return true;
-    if (rc != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db));
-    return false;
-  }
-  std::string col(int i) {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s, i))) : std::string();
-  }
-};
-
-void exec(sqlite3* db, const char* sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    const std::string msg = err ? err : sqlite3_errmsg(db);
-    sqlite3_free(err);
-    throw std::runtime_error(msg);
-  }
-}
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 BuildJob job_of(Statement& q) {
   BuildJob j;
-  j.id = sqlite3_column_int64(q.s, 0);
+  j.id = q.col_int(0);
   j.status = q.col(1);
   j.started = q.col(2);
   j.finished = q.col(3);
-  j.seconds = sqlite3_column_double(q.s, 4);
+  j.seconds = q.col_real(4);
   j.version = q.col(5);
   j.error = q.col(6);
   return j;
@@ -78,43 +25,27 @@ constexpr const char* kJobColumns = "SELECT id, status, started, finished, secon
 
 }  // namespace
 
-ModelRegistry::ModelRegistry(const std::string& path) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
-    const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw ParamError("bundles", "cannot open the model registry '" + path + "': " + msg);
-  }
-  try {
-    sqlite3_busy_timeout(db_, 5000);
-    exec(db_, "PRAGMA journal_mode=WAL");
-    exec(db_, "PRAGMA synchronous=FULL");
-    exec(db_,
-         "CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY, status TEXT NOT NULL, started TEXT NOT NULL,"
-         " finished TEXT NOT NULL DEFAULT '', seconds REAL NOT NULL DEFAULT 0, version TEXT NOT NULL DEFAULT '',"
-         " error TEXT NOT NULL DEFAULT '');"
-         "CREATE TABLE IF NOT EXISTS models (version TEXT PRIMARY KEY, folder TEXT NOT NULL, created TEXT NOT NULL,"
-         " metrics TEXT NOT NULL);"
-         "CREATE TABLE IF NOT EXISTS active (id INTEGER PRIMARY KEY CHECK (id = 1), folder TEXT NOT NULL);");
-  } catch (const std::exception& e) {
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw ParamError("bundles", "'" + path + "' is not a usable model registry: " + e.what());
-  }
-}
+ModelRegistry::ModelRegistry(const std::string& path)
+    : db_(open_database(path, "bundles",
+                        "CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY, status TEXT NOT NULL, started TEXT NOT NULL,"
+                        " finished TEXT NOT NULL DEFAULT '', seconds REAL NOT NULL DEFAULT 0, version TEXT NOT NULL DEFAULT '',"
+                        " error TEXT NOT NULL DEFAULT '');"
+                        "CREATE TABLE IF NOT EXISTS models (version TEXT PRIMARY KEY, folder TEXT NOT NULL, created TEXT NOT NULL,"
+                        " metrics TEXT NOT NULL);"
+                        "CREATE TABLE IF NOT EXISTS active (id INTEGER PRIMARY KEY CHECK (id = 1), folder TEXT NOT NULL);")) {}
 
 ModelRegistry::~ModelRegistry() { sqlite3_close(db_); }
 
 std::int64_t ModelRegistry::start_job() {
   std::lock_guard<std::mutex> lock(mutex_);
-  Statement(db_, "INSERT INTO jobs (status, started) VALUES ('running', ?)").text(1, utc_now()).run();
+  Statement(db_, "INSERT INTO jobs (status, started) VALUES ('running', ?)").text(1, reco::cli::utc_now()).run();
   return sqlite3_last_insert_rowid(db_);
 }
 
 void ModelRegistry::finish_job(std::int64_t id, bool ok, double seconds, const std::string& version, const std::string& error) {
   std::lock_guard<std::mutex> lock(mutex_);
   Statement(db_, "UPDATE jobs SET status = ?, finished = ?, seconds = ?, version = ?, error = ? WHERE id = ?")
-      .text(1, ok ? "succeeded" : "failed").text(2, utc_now()).real(3, seconds).text(4, version).text(5, error).integer(6, id).run();
+      .text(1, ok ? "succeeded" : "failed").text(2, reco::cli::utc_now()).real(3, seconds).text(4, version).text(5, error).integer(6, id).run();
 }
 
 int ModelRegistry::fail_interrupted_jobs() {
