@@ -3,10 +3,13 @@
 # static bundle section, the manifest, and POST /api/v1/recommendations (histories of 50
 # real ml-latest-small ratings each, round-robin over 200 users), at 64 connections.
 # A measurement, not a test: it prints numbers and fails only if something errors.
+# With a closed loop of C connections, latency is about C / throughput once the server is
+# saturated, so a lower C shows the unloaded latency.
 #
-#   bash scripts/load-test.sh [BUNDLE_DIR] [SECONDS]
+#   bash scripts/load-test.sh [BUNDLE_DIR] [SECONDS] [CONNECTIONS]
 # BUNDLE_DIR defaults to build/bundles/ml-latest-small (exported first when missing);
-# SECONDS per run, default 10. Assumes scripts/build.sh has run; installs wrk if missing.
+# SECONDS per run, default 10; CONNECTIONS default 64. Assumes scripts/build.sh has run;
+# installs wrk if missing. wrk runs on the same machine, so it takes CPU from the server.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -14,7 +17,7 @@ cd "$root"
 reco=${RECO_BIN:-build/native/server/reco}
 bundle=${1:-build/bundles/ml-latest-small}
 seconds=${2:-10}
-connections=64
+connections=${3:-64}
 
 if ! command -v wrk >/dev/null; then
   SUDO=""

@@ -21,6 +21,11 @@ inline constexpr std::size_t kMaxDrainedBodyBytes = 64u << 20;
 // Seconds an idle keep-alive connection stays open. Stopping the server waits for idle
 // connections to time out (httplib 0.11.4 does not interrupt them), so this is short.
 inline constexpr int kKeepAliveSeconds = 2;
+// Worker threads. httplib 0.11.4 keeps a thread on each open keep-alive connection for as
+// long as it stays open, so this bounds the connections served at once (a load of 64
+// connections with the default 8 threads left 56 waiting, seconds at a time). Idle
+// threads cost only their stacks.
+inline constexpr std::size_t kWorkerThreads = 128;
 // Longer decoded paths get 414 before routing: httplib matches routes with std::regex,
 // whose matcher recurses once per character (a catch-all on an 8 KiB path needs
 // megabytes of stack).
