@@ -13,6 +13,8 @@
 import { bundleBase, parseManifest, verifySection } from './bundle-fetch.mjs';
 
 const defaultCacheName = 'reco-bundles';
+// performance.mark()s when the page asks for them (see widget.mjs).
+const mark = (name) => globalThis.recoMarks === true && globalThis.performance?.mark?.(`reco:${name}`);
 
 /**
  * The outcome of a sync.
@@ -23,9 +25,13 @@ const defaultCacheName = 'reco-bundles';
  * downloaded, not stored).
  */
 export class SyncResult {
-  constructor({ manifest, files, status, previousVersion = null, problem = null }) {
+  constructor({ manifest, files, staged = [], status, previousVersion = null, problem = null }) {
     this.manifest = manifest;
     this.files = files;
+    // Stored files handed to options.stage unchecked: not in `files`; whoever received
+    // them checks them (RecommenderWorker does, before loading). Everything in `files`
+    // has been checked.
+    this.staged = staged;
     this.verified = true;
     this.status = status;
     this.modelVersion = manifest.model_version;
@@ -43,7 +49,7 @@ async function readStored(cache, url) {
   return response ? { bytes: new Uint8Array(await response.arrayBuffer()), etag: response.headers.get('ETag') } : null;
 }
 
-async function download(fetchFn, url, what, init) {
+async function downloadFile(fetchFn, url, what, init) {
   let response;
   try {
     response = await fetchFn(url, init);
@@ -56,35 +62,86 @@ async function download(fetchFn, url, what, init) {
 }
 
 /**
- * Every section of `manifest`, from the cache where present and checked, else
- * downloaded, checked and stored. Throws an Error naming the first section that fails.
+ * The sections of one sync: each stored copy is read at most once (so the stored
+ * version's files are read while manifest.json is being revalidated, and a new version
+ * reuses those it shares) and checked at most once; what is missing or damaged is
+ * downloaded, checked and stored.
  */
-async function collectSections(cache, fetchFn, base, manifest) {
-  const files = {};
-  await Promise.all(
-    Object.entries(manifest.sections).map(async ([name, entry]) => {
-      const url = new URL(entry.file, base).href;
-      const stored = await readStored(cache, url);
-      if (stored) {
+function sectionSource(cache, fetchFn, base) {
+  const reads = new Map();
+  const checks = new Map();
+  // The stored bytes of a section's file, or null.
+  const storedBytes = (entry) => {
+    const url = new URL(entry.file, base).href;
+    if (!reads.has(url)) reads.set(url, readStored(cache, url).then((stored) => stored?.bytes ?? null));
+    return reads.get(url);
+  };
+  // The stored copy of a section if it is intact, else null (a damaged copy is dropped).
+  const checkedCopy = (name, entry) => {
+    const key = `${entry.file} ${entry.bytes} ${entry.sha256}`;
+    if (!checks.has(key)) {
+      checks.set(key, (async () => {
+        const bytes = await storedBytes(entry);
+        if (bytes == null) return null;
         try {
-          await verifySection(name, entry, stored.bytes);
-          files[entry.file] = stored.bytes;
-          return;
+          await verifySection(name, entry, bytes);
+          return bytes;
         } catch {
-          // A damaged stored copy is dropped and fetched again.
-          await cache.delete(url);
+          await cache.delete(new URL(entry.file, base).href);
+          return null;
         }
-      }
-      const what = `bundle section '${name}' (${entry.file})`;
-      const response = await download(fetchFn, url, what);
-      if (!response.ok) throw new Error(`${what}: HTTP ${response.status} for ${url}`);
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      await verifySection(name, entry, bytes);
-      await cache.put(url, bytesResponse(bytes));
-      files[entry.file] = bytes;
-    }),
-  );
-  return files;
+      })());
+    }
+    return checks.get(key);
+  };
+  const download = async (name, entry) => {
+    const url = new URL(entry.file, base).href;
+    const what = `bundle section '${name}' (${entry.file})`;
+    const response = await downloadFile(fetchFn, url, what);
+    if (!response.ok) throw new Error(`${what}: HTTP ${response.status} for ${url}`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    await verifySection(name, entry, bytes);
+    await cache.put(url, bytesResponse(bytes));
+    return bytes;
+  };
+  return {
+    /** Starts reading the stored copies of `manifest`'s sections. */
+    prefetch(manifest) {
+      for (const entry of Object.values(manifest.sections)) storedBytes(entry).catch(() => {});
+    },
+    /**
+     * Every section of `manifest`: {files, staged}. A stored copy is checked here, or,
+     * with `stage`, handed unchecked (size aside) to stage(name, entry, bytes) and listed
+     * in `staged` instead of `files`: the receiver checks its SHA-256 before any use.
+     * A missing or damaged copy is downloaded and checked. Throws an Error naming the
+     * first section that fails.
+     */
+    async collect(manifest, stage = null) {
+      const files = {};
+      const staged = [];
+      await Promise.all(
+        Object.entries(manifest.sections).map(async ([name, entry]) => {
+          if (stage) {
+            const bytes = await storedBytes(entry);
+            if (bytes != null && bytes.length === entry.bytes) {
+              staged.push(entry.file);
+              stage(name, entry, bytes);
+              return;
+            }
+            if (bytes != null) await cache.delete(new URL(entry.file, base).href);
+          } else {
+            const bytes = await checkedCopy(name, entry);
+            if (bytes != null) {
+              files[entry.file] = bytes;
+              return;
+            }
+          }
+          files[entry.file] = await download(name, entry);
+        }),
+      );
+      return { files, staged };
+    },
+  };
 }
 
 /** Drops stored files of this bundle that `manifest` no longer lists. */
@@ -109,10 +166,18 @@ export async function storedManifest(url, options = {}) {
 
 /**
  * Brings the stored copy of the bundle at `url` up to date and returns the version to
- * use: {manifest, files, verified, status, modelVersion, previousVersion, problem}.
+ * use: {manifest, files, staged, verified, status, modelVersion, previousVersion, problem}.
  * Throws only when there is neither a usable server version nor a stored one.
+ *
+ * With `stage`, the sections of a stored version that is used as is (status current,
+ * offline or kept) are handed to stage(name, entry, bytes) as soon as each is read,
+ * size-checked only, instead of being hashed here (their names are in `staged`); the
+ * receiver must check their SHA-256 before using them, and on a mismatch sync again
+ * without `stage`, which drops the damaged copy and downloads it. RecommenderWorker's
+ * stage() is such a receiver, so hashing runs in the worker while the page reads the
+ * next files. A new version is always checked here in full before it is switched to.
  * @param {string|URL} url bundle folder
- * @param {{fetch?: typeof fetch, caches?: CacheStorage, cacheName?: string}} [options]
+ * @param {{fetch?: typeof fetch, caches?: CacheStorage, cacheName?: string, stage?: (name: string, entry: object, bytes: Uint8Array) => void}} [options]
  */
 export async function syncBundle(url, options = {}) {
   const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -127,20 +192,28 @@ export async function syncBundle(url, options = {}) {
     return new SyncResult({ manifest: bundle.manifest, files: bundle.files, status: 'uncached' });
   }
   const cache = await cacheStorage.open(options.cacheName ?? defaultCacheName);
+  mark('cache-open');
   const stored = await readStored(cache, manifestUrl);
+  mark('manifest-read');
   const storedManifestValue = stored ? parseManifest(stored.bytes) : null;
+  const sections = sectionSource(cache, fetchFn, base);
+  // The stored version is read and checked while the server is asked: it is what is
+  // used unless the server has a new one (and then the sections they share are reused).
+  if (storedManifestValue) sections.prefetch(storedManifestValue);
 
   // The last good version, used whenever the server's cannot be.
   const useStored = async (status, problem) => {
-    const files = await collectSections(cache, fetchFn, base, storedManifestValue);
+    mark('manifest-checked');
+    const { files, staged } = await sections.collect(storedManifestValue, options.stage ?? null);
+    mark('sections-ready');
     files['manifest.json'] = stored.bytes;
-    return new SyncResult({ manifest: storedManifestValue, files, status, problem });
+    return new SyncResult({ manifest: storedManifestValue, files, staged, status, problem });
   };
 
   let response;
   try {
     // no-store: the HTTP cache must not answer for the server; the ETag is sent by hand.
-    response = await download(fetchFn, manifestUrl, 'manifest.json', {
+    response = await downloadFile(fetchFn, manifestUrl, 'manifest.json', {
       cache: 'no-store',
       headers: stored?.etag ? { 'If-None-Match': stored.etag } : {},
     });
@@ -168,7 +241,8 @@ export async function syncBundle(url, options = {}) {
   let files;
   try {
     manifest = parseManifest(bytes);
-    files = await collectSections(cache, fetchFn, base, manifest);
+    // A new version is checked here in full before it becomes the stored one.
+    ({ files } = await sections.collect(manifest));
   } catch (e) {
     if (stored) return useStored('kept', e.message);
     throw e;

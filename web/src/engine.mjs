@@ -20,12 +20,23 @@ const isNode = typeof process !== 'undefined' && process.versions?.node != null 
 
 const modules = new Map();
 
-/** The WebAssembly module, instantiated once per wasm URL. */
-export function loadModule(wasmUrl = defaultWasmUrl) {
+/**
+ * The WebAssembly module, instantiated once per wasm URL. `compiled` (a WebAssembly.Module
+ * of that URL's file, e.g. compiled by the page and posted to a worker) is instantiated
+ * instead of fetching and compiling the file again; if that fails, the file is fetched.
+ */
+export function loadModule(wasmUrl = defaultWasmUrl, compiled = null) {
   const key = wasmUrl ?? '';
   if (!modules.has(key)) {
     const url = wasmUrl ?? new URL('../dist/reco.wasm', import.meta.url).href;
     const ready = (async () => {
+      if (compiled instanceof WebAssembly.Module) {
+        try {
+          return await instantiateCompiled(compiled);
+        } catch {
+          // Not this build's module (or not instantiable here): fetch the file instead.
+        }
+      }
       if (isNode) {
         // The module is built for browsers; under Node it runs given the wasm bytes.
         const { readFile } = await nodeBuiltin('fs/promises');
@@ -38,6 +49,20 @@ export function loadModule(wasmUrl = defaultWasmUrl) {
     modules.set(key, ready);
   }
   return modules.get(key);
+}
+
+// Emscripten's glue with an already compiled module (its instantiateWasm hook); a failed
+// instantiation rejects instead of leaving the glue waiting.
+function instantiateCompiled(compiled) {
+  let fail;
+  const failed = new Promise((_, reject) => { fail = reject; });
+  const ready = createRecoModule({
+    instantiateWasm(imports, receive) {
+      WebAssembly.instantiate(compiled, imports).then((instance) => receive(instance, compiled), fail);
+      return {};
+    },
+  });
+  return Promise.race([ready, failed]);
 }
 
 const requestKeys = {

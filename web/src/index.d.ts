@@ -164,6 +164,10 @@ export class Recommender {
 export interface RecommenderWorker extends RecommenderClient {
   /** Calls one Recommender method in the worker. */
   call(method: string, args: unknown[]): Promise<unknown>;
+  /** Moves one section's bytes to the worker before loadBundle; the worker checks their size and SHA-256 against `entry`, and the load that lists the file in `staged` fails if they do not match. */
+  stage(name: string, entry: { file: string; bytes: number; sha256: string }, bytes: Uint8Array): Promise<void>;
+  /** Loads a bundle (a folder URL, or {manifest, files, staged?}); with transfer, the files' buffers are moved rather than copied. */
+  loadBundle(source: string | URL | (FetchedBundle & { staged?: string[] }), options?: { transfer?: boolean }): Promise<BundleInfo>;
 }
 export declare const RecommenderWorker: {
   load(source: string | URL | FetchedBundle, options?: CreateOptions): Promise<RecommenderWorker>;
@@ -172,7 +176,8 @@ export declare const RecommenderWorker: {
 
 /** Sets the default URL of reco.wasm (for bundlers that rename or move it). */
 export function setWasmUrl(url: string | URL | null): void;
-export function loadModule(wasmUrl?: string | null): Promise<unknown>;
+/** The instantiated WebAssembly module (once per URL); `compiled` is a WebAssembly.Module of that file to instantiate instead of fetching it. */
+export function loadModule(wasmUrl?: string | null, compiled?: WebAssembly.Module | null): Promise<unknown>;
 /** Downloads manifest.json and every section, checking sizes and SHA-256 (WebCrypto). */
 export function fetchBundle(url: string | URL, options?: { fetch?: typeof fetch }): Promise<FetchedBundle>;
 export function sha256Hex(bytes: BufferSource): Promise<string>;

@@ -19,6 +19,12 @@ import { syncBundle } from './bundle-sync.mjs';
 import { HistoryStore, checkRecord, kindStrength } from './history-store.mjs';
 import { widgetStyle } from './widget-style.mjs';
 
+// performance.mark()s ('reco:…') of the start, for profiles and web/bench/widget.bench.mjs,
+// when the page sets globalThis.recoMarks = true (off by default: Chromium reports each
+// mark of a page to its page-load metrics, which costs the page's thread time).
+const mark = (name) => globalThis.recoMarks === true && globalThis.performance?.mark?.(`reco:${name}`);
+mark('widget-module');
+
 const verbs = { like: 'liked', watch: 'watched', view: 'viewed' };
 const modes = new Set(['hybrid', 'cf', 'content']);
 const layouts = new Set(['grid', 'list', 'row']);
@@ -130,18 +136,35 @@ export class RecoWidget extends HTMLElement {
 
   async #start() {
     const t0 = performance.now();
+    mark('start');
     const bundle = this.getAttribute('bundle');
-    // The worker compiles the WebAssembly module while the bundle is read and checked.
+    // The worker starts (and the page compiles the WebAssembly module for it) while the
+    // history and the stored bundle are read; each stored file goes to the worker as soon
+    // as it is read, and the worker checks its SHA-256 while the page reads the next.
     const worker = RecommenderWorker.start(this.#options());
+    const staging = [];
+    // (Only the posting is awaited: a file that fails its check fails the load.)
+    const stage = (name, entry, bytes) => staging.push(worker.then((w) => { w.stage(name, entry, bytes).catch(() => {}); }));
     try {
       const [store, synced] = await Promise.all([
-        HistoryStore.open(this.getAttribute('history-key') ?? bundleBase(bundle)),
-        syncBundle(bundle),
+        HistoryStore.open(this.getAttribute('history-key') ?? bundleBase(bundle)).then((s) => { mark('history-open'); return s; }),
+        syncBundle(bundle, { stage }),
       ]);
       this.#store = store;
       this.#reportSync(synced);
-      await this.#switchTo(synced, await worker);
-      this.#emit('reco-ready', { modelVersion: this.modelVersion, status: synced.status, problem: synced.problem, ms: performance.now() - t0 });
+      await Promise.all(staging);
+      try {
+        await this.#switchTo(synced, await worker);
+      } catch (e) {
+        if (synced.staged.length === 0) throw e;
+        // A stored file failed its check in the worker: sync again with every check on
+        // the page, which drops the damaged copy and downloads it.
+        console.warn(`reco-widget: ${e.message}; reading the model again`);
+        const again = await syncBundle(bundle);
+        this.#reportSync(again);
+        await this.#switchTo(again);
+      }
+      this.#emit('reco-ready', { modelVersion: this.modelVersion, status: this.#sync.status, problem: this.#sync.problem, ms: performance.now() - t0 });
     } catch (e) {
       worker.then((w) => (w === this.#recommender ? null : w.dispose())).catch(() => {});
       this.#fail(e);
@@ -182,12 +205,14 @@ export class RecoWidget extends HTMLElement {
     try {
       // The files are moved to the worker, not copied (the page keeps no copy).
       await next.loadBundle(synced, { transfer: true });
+      mark('engine-loaded');
     } catch (e) {
       next.dispose().catch(() => {});
       throw e;
     }
     const history = await this.#store.all();
     await this.#applyHistory(next, history);
+    mark('history-applied');
     const old = this.#recommender;
     this.#recommender = next;
     this.#manifest = synced.manifest;
@@ -215,8 +240,10 @@ export class RecoWidget extends HTMLElement {
       k: this.count, explain: 3, signals: this.mode, diversity: Number.isFinite(diversity) ? Math.min(1, Math.max(0, diversity)) : 0,
     });
     if (seq !== this.#renderSeq || recommender !== this.#recommender) return result;
+    const first = this.#lastResult == null;
     this.#lastResult = result;
     this.#draw(result);
+    if (first) mark('drawn');
     this.#emit('reco-render', { items: result.items, source: result.source, cfWeight: result.cfWeight, mode: this.mode, ms: performance.now() - t0 });
     return result;
   }

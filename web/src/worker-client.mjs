@@ -7,6 +7,31 @@ import { recommenderMethods } from './methods.mjs';
 
 const isNode = typeof process !== 'undefined' && process.versions?.node != null && typeof window === 'undefined';
 
+// reco.wasm compiled on this page, once per URL, and posted to each worker. Besides
+// starting the compilation before the worker has even loaded its scripts, this keeps the
+// compiled module referenced by the page's thread: when the page is reloaded, the
+// browser can find that module (with the optimised code its worker produced) and reuse
+// it instead of starting again from baseline code. A failure here only means each
+// worker fetches and compiles the file itself, as without this.
+const compiledModules = new Map();
+
+function compileOnPage(wasmUrl) {
+  if (isNode || typeof WebAssembly?.compileStreaming !== 'function' || typeof fetch !== 'function') return Promise.resolve(null);
+  const url = wasmUrl ?? new URL('../dist/reco.wasm', import.meta.url).href;
+  if (!compiledModules.has(url)) {
+    const compiled = (async () => {
+      const response = await fetch(url, { credentials: 'same-origin' });
+      if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
+      // compileStreaming needs the application/wasm type; other servers get compile().
+      if (response.headers.get('Content-Type') === 'application/wasm') return WebAssembly.compileStreaming(response);
+      return WebAssembly.compile(await response.arrayBuffer());
+    })();
+    compiled.catch(() => compiledModules.delete(url));
+    compiledModules.set(url, compiled);
+  }
+  return compiledModules.get(url).catch(() => null);
+}
+
 async function spawn(workerUrl) {
   const url = workerUrl ?? new URL('./worker.mjs', import.meta.url);
   if (isNode) {
@@ -31,6 +56,7 @@ export class RecommenderWorker {
   #next = 1;
   #failed = null;
   #options = {};
+  #prepared = Promise.resolve();
 
   constructor(port) {
     this.#port = port;
@@ -59,26 +85,44 @@ export class RecommenderWorker {
    */
   static async start(options = {}) {
     const { workerUrl, ...rest } = options;
-    const port = await spawn(workerUrl);
-    const client = new RecommenderWorker(port);
     // The worker resolves URLs against its own location, so they are made absolute here.
     for (const key of ['wasmUrl', 'ortUrl', 'ortWasmPaths']) {
       if (rest[key] != null) rest[key] = new URL(String(rest[key]), globalThis.location?.href ?? import.meta.url).href;
     }
+    const compiled = compileOnPage(rest.wasmUrl);
+    const port = await spawn(workerUrl);
+    const client = new RecommenderWorker(port);
     client.#options = rest;
-    // A failure here shows again, with its message, when loadBundle needs the module.
-    client.#call('prepare', [rest]).catch(() => {});
+    // 'prepare' is posted once the page's compilation is settled (with the module, or
+    // without it: the worker then compiles the file itself); loadBundle waits for that so
+    // the worker sees 'prepare' first. A failure shows again, with its message, when
+    // loadBundle needs the module.
+    client.#prepared = compiled.then((module) => {
+      client.#call('prepare', [module ? { ...rest, module } : rest]).catch(() => {});
+    });
     return client;
   }
 
   /**
-   * Loads a bundle in the worker (a folder URL, or {manifest, files}); returns its info.
-   * With {transfer: true} the files' buffers are moved to the worker instead of copied
-   * (the caller's arrays are then empty).
+   * Hands one section's bytes to the worker ahead of loadBundle, unchecked: the worker
+   * starts checking the size and SHA-256 against `entry` at once and loadBundle fails,
+   * naming the section, if they do not match. The bytes are moved, not copied. (This is
+   * syncBundle's `stage` receiver: the worker hashes while the page reads more files.)
+   */
+  stage(name, entry, bytes) {
+    return this.#call('stage', [name, { file: entry.file, bytes: entry.bytes, sha256: entry.sha256 }, bytes], [bytes.buffer]);
+  }
+
+  /**
+   * Loads a bundle in the worker (a folder URL, or {manifest, files}, where `staged`
+   * lists files given earlier with stage()); returns its info. With {transfer: true}
+   * the files' buffers are moved to the worker instead of copied (the caller's arrays
+   * are then empty).
    */
   async loadBundle(source, { transfer = false } = {}) {
     const src = typeof source === 'string' || source instanceof URL ? bundleBase(source) : source;
     const buffers = transfer && src.files ? [...new Set(Object.values(src.files).map((b) => b.buffer))] : [];
+    await this.#prepared;
     return this.#call('load', [src, this.#options], buffers);
   }
 

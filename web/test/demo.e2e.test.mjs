@@ -1,6 +1,7 @@
 // The demo page and the <reco-widget> end to end, in Chromium, served by `reco serve`:
 // likes change the recommendations (liked items left out, explanations shown), the
-// history survives a reload, the page ranks with the server stopped and reopens
+// history survives a reload, a stored file damaged on the device is refused and
+// downloaded again, the page ranks with the server stopped and reopens
 // offline, a new model version is picked up, a corrupted one is refused (the previous
 // one stays, the console says why), history export/clear/import work from the widget's
 // own buttons, and no request ever carries the history. Screenshots are saved in
@@ -133,6 +134,29 @@ test('demo page and widget in Chromium: likes, persistence, offline, model updat
   assert.deepEqual(reloaded.cards.map((c) => c.id), afterLikes.cards.map((c) => c.id));
   assert.equal(reloaded.sync.status, 'current');
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+
+  // A stored section damaged on the device (same size, other bytes): the worker's check
+  // refuses it, the widget reads the model again, downloads that file, and shows the same
+  // recommendations; the stored copy is good again.
+  const factorsUrl = `${server.origin}/bundles/movies/${m1.sections.factors.file}`;
+  const storedSha = (u) => page.evaluate(async (url) => {
+    const bytes = await (await (await caches.open('reco-bundles')).match(url)).arrayBuffer();
+    return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+  }, u);
+  await page.evaluate(async (url) => {
+    const cache = await caches.open('reco-bundles');
+    const bytes = new Uint8Array(await (await cache.match(url)).arrayBuffer());
+    bytes[bytes.length >> 1] ^= 0xff;
+    await cache.put(url, new Response(bytes));
+  }, factorsUrl);
+  assert.notEqual(await storedSha(factorsUrl), m1.sections.factors.sha256);
+  logs.length = 0;
+  await open(page, url);
+  const repaired = await widgetState(page);
+  assert.equal(repaired.version, m1.model_version);
+  assert.deepEqual(repaired.cards.map((c) => c.id), afterLikes.cards.map((c) => c.id));
+  assert.ok(logs.some((l) => l.startsWith('warning:') && l.includes("'factors'") && l.includes('SHA-256')), `console: ${logs.join('\n')}`);
+  assert.equal(await storedSha(factorsUrl), m1.sections.factors.sha256);
 
   // The server goes away: the open page still ranks, and reopens offline.
   await server.stop();
