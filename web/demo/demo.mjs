@@ -5,12 +5,12 @@
 // ?bundle=URL picks the model bundle (default bundles/ml-latest-small/).
 import './reco/src/widget.mjs';
 
-const params = new URLSearchParams(location.search);
-const bundle = params.get('bundle') ?? 'bundles/ml-latest-small/';
 const pageSize = 24;
 
 const $ = (id) => document.getElementById(id);
 const widget = $('widget');
+// index.html sets the widget's bundle from ?bundle= (default bundles/ml-latest-small/).
+const bundle = widget.getAttribute('bundle');
 const catalog = $('catalog');
 let offset = 0;
 let total = 0;
@@ -83,7 +83,6 @@ async function readHistory() {
   history = new Map((await widget.history()).map((r) => [r.item, r.kind]));
 }
 
-widget.setAttribute('bundle', bundle);
 widget.addEventListener('reco-render', (e) => {
   const { cfWeight, mode, ms, source } = e.detail;
   const weight = source === 'popular' ? 'no history yet: popular items' : `collaborative ${cfWeight.toFixed(2)} · content ${(1 - cfWeight).toFixed(2)}`;

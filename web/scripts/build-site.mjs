@@ -5,7 +5,9 @@
 //   index.html, report.html, embed.html, demo.mjs, report.mjs, demo.css   (web/demo/)
 //   reco-sw.js             the offline service worker (web/src/offline-sw.js)
 //   reco-precache.json     the files it stores at install
-//   reco/src/*.mjs         the @reco/web package
+//   reco/src/*.mjs         the @reco/web package; widget.mjs and worker.mjs are bundled
+//                          (esbuild) with the modules they import, so that the page and the
+//                          widget's worker each fetch one script instead of six
 //   reco/dist/reco.mjs, reco/dist/reco.wasm   the WebAssembly core (scripts/build.sh --wasm)
 //   reco/ort/...           ONNX Runtime Web's CPU build, for text search
 //
@@ -14,6 +16,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
 
 const web = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -40,6 +43,21 @@ rmSync(out, { recursive: true, force: true });
 for (const [from, to] of copies) {
   mkdirSync(dirname(join(out, to)), { recursive: true });
   copyFileSync(from, join(out, to));
+}
+// The two entry points, each with its imports in one file (same code, same place, so
+// URLs relative to import.meta.url still resolve). The text encoder stays a separate file
+// loaded on first use, as in the package.
+for (const entry of ['widget.mjs', 'worker.mjs']) {
+  esbuild.buildSync({
+    entryPoints: [join(web, 'src', entry)],
+    outfile: join(out, 'reco', 'src', entry),
+    allowOverwrite: true,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    external: ['./encoder.mjs'],
+    logLevel: 'error',
+  });
 }
 // The service worker stores these at install: everything but itself and its list.
 const precache = ['./', ...copies.map(([, to]) => to).filter((to) => to !== 'reco-sw.js')];

@@ -30,6 +30,21 @@ self.addEventListener('install', (event) => {
 
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
 
+// Stores a response unless the stored copy is already the same file: a strong ETag names
+// exact bytes, so an equal one means there is nothing to write (most loads, since the
+// server answers a revalidation with the same file).
+async function keep(cache, request, response) {
+  const etag = response.headers.get('ETag');
+  if (etag && !etag.startsWith('W/')) {
+    const stored = await cache.match(request);
+    if (stored && stored.headers.get('ETag') === etag) {
+      await response.body?.cancel();
+      return;
+    }
+  }
+  await cache.put(request, response);
+}
+
 // Network first (a page always gets current files when online), the stored copy when
 // the network fails.
 self.addEventListener('fetch', (event) => {
@@ -41,7 +56,7 @@ self.addEventListener('fetch', (event) => {
     const cache = await caches.open(cacheName);
     try {
       const response = await fetch(request);
-      if (response.ok && response.type === 'basic') event.waitUntil(cache.put(request, response.clone()));
+      if (response.ok && response.type === 'basic') event.waitUntil(keep(cache, request, response.clone()));
       return response;
     } catch (error) {
       const stored = await cache.match(request, { ignoreSearch: request.mode === 'navigate' });
