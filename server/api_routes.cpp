@@ -95,9 +95,11 @@ json model_summary(const std::string& name, const json& manifest) {
   return j;
 }
 
-// Ranks a parsed request with the model, encoding a text query natively.
-json rank_with(const ServedModel& m, JsonRankRequest parsed) {
+// Ranks a parsed request with the model, encoding a text query natively. The work runs
+// inside `gate` (one slot per core, first come first served: fifo_gate.h).
+json rank_with(const ServedModel& m, JsonRankRequest parsed, FifoGate& gate) {
   const HybridModel& model = m.bundle.model;
+  const FifoGate::Pass pass(gate);
   if (parsed.query_text) {
     if (!model.encoder) throw ParamError("query", "this model has no text encoder");
     parsed.request.query = model.encoder->encode(*parsed.query_text);
@@ -206,13 +208,14 @@ void register_api_routes(httplib::Server& server, const ApiContext& c) {
   register_method_not_allowed(server, health, "GET, HEAD");
 
   const std::string recommendations = "/api/v1/recommendations";
-  server.Post(recommendations, [&models](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+  FifoGate& gate = *c.rank_gate;
+  server.Post(recommendations, [&models, &gate](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
     const std::optional<std::string> body = read_request_body(reader, res);
     if (!body) return;
     replace_header(res, "Cache-Control", "no-store");
     answer(res, [&] {
       const auto m = model_for(req, models);
-      send_json(res, 200, rank_with(*m, parse_rank_request(*body, m->bundle.model, "request body")));
+      send_json(res, 200, rank_with(*m, parse_rank_request(*body, m->bundle.model, "request body"), gate));
     });
   });
   // Only POST: the history is in the body, never in a URL that proxies might log.
@@ -241,7 +244,7 @@ void register_api_routes(httplib::Server& server, const ApiContext& c) {
     });
   });
 
-  server.Get("/api/v1/items", [&models](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/api/v1/items", [&models, &gate](const httplib::Request& req, httplib::Response& res) {
     answer(res, [&] {
       const auto m = model_for(req, models);
       const HybridModel& model = m->bundle.model;
@@ -252,7 +255,7 @@ void register_api_routes(httplib::Server& server, const ApiContext& c) {
         if (parsed.query_text->empty()) throw ApiError{400, "query must not be empty", "query"};
         parsed.request.k = int_param(req, "k", 10, 1, 1000);
         parsed.request.explain = 0;
-        send_json(res, 200, rank_with(*m, parsed));
+        send_json(res, 200, rank_with(*m, parsed, gate));
         return;
       }
       const int offset = int_param(req, "offset", 0, 0, model.n_items());

@@ -20,6 +20,7 @@
 
 // The core (Eigen) before httplib: httplib pulls in <resolv.h>, whose `_res` macro
 // breaks Eigen's headers.
+#include "reco/fifo_gate.h"
 #include "served_models.h"
 
 #include <httplib.h>
@@ -40,6 +41,7 @@ struct ApiContext {
   ModelRegistry* registry = nullptr;
   ModelBuilds* builds = nullptr;
   std::string admin_token;  // empty: admin routes are off
+  FifoGate* rank_gate = nullptr;  // admits rankings, one per core (required)
 };
 
 void register_api_routes(httplib::Server& server, const ApiContext& context);

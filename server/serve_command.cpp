@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -117,7 +118,9 @@ int run_serve(const ServeArgs& a) {
   if (!a.store.empty()) store = std::make_unique<serve::InteractionStore>(a.store, "store");
   std::unique_ptr<serve::ModelBuilds> builds;
   if (!a.build_config.empty()) builds = std::make_unique<serve::ModelBuilds>(serve::read_build_config(a.build_config), roots.bundles, registry);
-  serve::ApiContext api{&models, &metrics, store.get(), &registry, builds.get(), a.admin_token_file.empty() ? "" : read_token(a.admin_token_file)};
+  // Rankings are CPU-bound: as many at a time as there are cores, the rest queue in order.
+  reco::FifoGate rank_gate(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  serve::ApiContext api{&models, &metrics, store.get(), &registry, builds.get(), a.admin_token_file.empty() ? "" : read_token(a.admin_token_file), &rank_gate};
   serve::register_api_routes(server, api);  // before the static catch-all (static_routes.h)
   serve::register_static_routes(server, roots);
 

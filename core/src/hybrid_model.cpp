@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "reco/error.h"
+#include "reco/int8_scoring.h"
 #include "reco/portable_math.h"
 
 namespace reco {
@@ -39,6 +40,13 @@ std::vector<std::int32_t> popular_first(const std::vector<float>& popularity, in
   return order;
 }
 
+// The int8 rows the first stage scores, or none (cols 0) when the rows are too wide for
+// its int32 sums.
+Int8Rows scoring_codes(const FactorMatrix& m) {
+  if (m.cols() > kInt8ScoringMaxCols) return {};
+  return quantize_rows_int8(m.data(), static_cast<std::int32_t>(m.rows()), static_cast<std::int32_t>(m.cols()));
+}
+
 }  // namespace
 
 void HybridModel::rebuild_derived() {
@@ -55,6 +63,8 @@ void HybridModel::refresh_lookups() {
   item_index.clear();
   item_index.reserve(item_ids.size());
   for (std::size_t i = 0; i < item_ids.size(); ++i) item_index.emplace(item_ids[i], static_cast<std::int32_t>(i));
+  factor_codes = scoring_codes(factors);
+  embedding_codes = scoring_codes(embeddings);
 }
 
 std::int32_t HybridModel::find_item(const std::string& id) const {

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include "reco/error.h"
+#include "reco/int8_scoring.h"
 #include "reco/portable_math.h"
 
 namespace reco {
@@ -169,6 +171,37 @@ bool carries_tag(const ItemInfo& info, const std::vector<std::string>& wanted_lo
   return false;
 }
 
+// Appends to `out` the `n` items with the largest scores (ties: the smaller item), in no
+// particular order. The n-th largest value is the smallest of a min-heap of the n largest
+// seen, which one pass over the scores keeps (few items beat the heap's minimum once it
+// is full); NaNs count as -infinity.
+void top_by_score(std::vector<float>& scores, std::size_t n, std::vector<std::int32_t>& out) {
+  n = std::min(n, scores.size());
+  if (n == 0) return;
+  for (float& v : scores)
+    if (std::isnan(v)) v = -std::numeric_limits<float>::infinity();
+  std::vector<float> heap(scores.begin(), scores.begin() + static_cast<std::ptrdiff_t>(n));
+  std::make_heap(heap.begin(), heap.end(), std::greater<float>());
+  for (std::size_t i = n; i < scores.size(); ++i) {
+    if (scores[i] <= heap.front()) continue;
+    std::pop_heap(heap.begin(), heap.end(), std::greater<float>());
+    heap.back() = scores[i];
+    std::push_heap(heap.begin(), heap.end(), std::greater<float>());
+  }
+  const float threshold = heap.front();
+  std::size_t above = 0;
+  for (float v : scores) above += v > threshold ? 1 : 0;
+  std::size_t ties = n - above;  // items at the threshold to take, smallest first
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    if (scores[i] > threshold) {
+      out.push_back(static_cast<std::int32_t>(i));
+    } else if (scores[i] == threshold && ties > 0) {
+      out.push_back(static_cast<std::int32_t>(i));
+      --ties;
+    }
+  }
+}
+
 // Stage 1: candidate items after filters, sorted and unique.
 std::vector<std::int32_t> candidates(const HybridModel& m, const RankRequest& r, const Signals& s) {
   std::vector<std::int32_t> blocked = sorted_unique(r.deny);
@@ -196,16 +229,17 @@ std::vector<std::int32_t> candidates(const HybridModel& m, const RankRequest& r,
     for (const Neighbour& n : found) out.push_back(n.item);
   };
   const bool exact = m.n_items() <= m.params.exact_below;
-  // The best `n` rows of `rows` for the query by scoring all of them (ties: smaller item).
-  const auto exact_top = [&](const FactorMatrix& rows, const Eigen::VectorXf& q, int n) {
+  // The best `n` rows of `rows` for the query by scoring all of them (ties: smaller item),
+  // in integer arithmetic on their int8 codes when the model has them.
+  const auto exact_top = [&](const FactorMatrix& rows, const Int8Rows& codes, const Eigen::VectorXf& q, int n) {
     std::vector<float> scores(static_cast<std::size_t>(rows.rows()));
-    portable_rows_dot(rows.data(), scores.size(), static_cast<std::size_t>(rows.cols()), q.data(), scores.data());
-    std::vector<std::int32_t> order(static_cast<std::size_t>(rows.rows()));
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int32_t>(i);
-    const std::size_t keep = std::min(order.size(), static_cast<std::size_t>(n));
-    const auto better = [&](std::int32_t a, std::int32_t b) { return scores[a] != scores[b] ? scores[a] > scores[b] : a < b; };
-    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(), better);
-    out.insert(out.end(), order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep));
+    if (codes.rows == rows.rows() && codes.cols == rows.cols()) {
+      const std::vector<std::int16_t> q16 = quantize_query_int16(q.data(), static_cast<std::size_t>(q.size()));
+      int8_rows_scores(codes, q16.data(), scores.data());
+    } else {
+      portable_rows_dot(rows.data(), scores.size(), static_cast<std::size_t>(rows.cols()), q.data(), scores.data());
+    }
+    top_by_score(scores, static_cast<std::size_t>(n), out);
   };
   if (s.has_cf && m.params.cf_candidates > 0) {
     // A positive scale does not change an inner-product ranking; it keeps the query
@@ -213,11 +247,11 @@ std::vector<std::int32_t> candidates(const HybridModel& m, const RankRequest& r,
     Eigen::VectorXf q = s.fold.user;
     const float big = q.cwiseAbs().maxCoeff();
     if (big > 0.0f) q /= big;
-    if (exact) exact_top(m.factors, q, m.params.cf_candidates + extra);
+    if (exact) exact_top(m.factors, m.factor_codes, q, m.params.cf_candidates + extra);
     else take(m.factor_index->search(q.data(), m.params.cf_candidates + extra));
   }
   if (s.has_content && m.params.content_candidates > 0) {
-    if (exact) exact_top(m.embeddings, s.content, m.params.content_candidates + extra);
+    if (exact) exact_top(m.embeddings, m.embedding_codes, s.content, m.params.content_candidates + extra);
     else take(m.content_index->search(s.content.data(), m.params.content_candidates + extra));
   }
   if (!s.ease_touched.empty() && m.params.cf_candidates > 0) {
@@ -536,6 +570,16 @@ std::int32_t add_item(HybridModel& m, const std::string& id, const ItemInfo& inf
     m.ease.indptr.push_back(m.ease.indptr.back());
     m.ease.scales.push_back(0.0f);
   }
+  // The new rows' codes, quantised like the others (quantize_rows_int8 works row by row).
+  const auto append_codes = [](Int8Rows& codes, const float* row) {
+    if (codes.cols == 0) return;
+    const Int8Rows one = quantize_rows_int8(row, 1, codes.cols);
+    codes.values.insert(codes.values.end(), one.values.begin(), one.values.end());
+    codes.scales.push_back(one.scales[0]);
+    codes.rows += 1;
+  };
+  append_codes(m.factor_codes, f.data());
+  append_codes(m.embedding_codes, e.data());
   m.factor_index->add(f.data());
   m.content_index->add(e.data());
   return static_cast<std::int32_t>(n);

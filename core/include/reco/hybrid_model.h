@@ -10,6 +10,8 @@
 //   popularity  n_items       training users per item (the fallback for empty histories)
 //   ease        n_items rows  optional EASE weights, top-N entries per row in int8
 //   two HNSW indexes          inner product on `factors`, cosine on `embeddings`
+//   factor_codes, embedding_codes   int8 copies of factors and embeddings (derived), which
+//                             the ranker's exact first stage scores (int8_scoring.h)
 //
 // Invariant (checked by validate()): every per-item array has n_items() rows and the
 // indexes hold exactly n_items() items, item i of an index being item i of the catalog.
@@ -29,6 +31,7 @@
 #include "reco/ease.h"
 #include "reco/fusion.h"
 #include "reco/hnsw_index.h"
+#include "reco/quantize.h"
 
 namespace reco {
 
@@ -79,6 +82,11 @@ struct HybridModel {
   // Items by descending popularity (ties by index), at most max(popular_candidates, 1000):
   // the fallback list, kept so a request never sorts the whole catalog.
   std::vector<std::int32_t> popular_order;
+  // Per-row int8 quantisations of factors and embeddings, for scoring the whole catalog
+  // when it is below params.exact_below (cols 0 when a dimension exceeds
+  // kInt8ScoringMaxCols: the first stage then scores the float rows).
+  Int8Rows factor_codes;
+  Int8Rows embedding_codes;
   // External id -> item index, for requests that name items by id.
   std::unordered_map<std::string, std::int32_t> item_index;
 
@@ -90,8 +98,8 @@ struct HybridModel {
   // Recomputes gram from factors, and the lookups below, and (re)builds both indexes
   // with params.hnsw. Call after changing any of them.
   void rebuild_derived();
-  // Recomputes popular_order from popularity and item_index from item_ids only (a
-  // loaded bundle ships gram and indexes).
+  // Recomputes popular_order from popularity, item_index from item_ids and the int8
+  // codes from factors and embeddings only (a loaded bundle ships gram and indexes).
   void refresh_lookups();
   // The index of the item with this external id, or -1.
   std::int32_t find_item(const std::string& id) const;
