@@ -10,6 +10,7 @@
 # BUNDLE_DIR defaults to build/bundles/ml-latest-small (exported first when missing);
 # SECONDS per run, default 10; CONNECTIONS default 64. Assumes scripts/build.sh has run;
 # installs wrk if missing. wrk runs on the same machine, so it takes CPU from the server.
+# RECO_SERVE_ARGS adds options to `reco serve` (e.g. "--rank-slots 128" for comparisons).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -60,7 +61,7 @@ request = function()
 end
 LUA
 
-$reco serve --web "$work/web" --bundles "$work/bundles" --port 0 >"$work/serve.out" 2>"$work/serve.err" &
+$reco serve --web "$work/web" --bundles "$work/bundles" --port 0 ${RECO_SERVE_ARGS:-} >"$work/serve.out" 2>"$work/serve.err" &
 server=$!
 for _ in $(seq 100); do
   grep -q listening "$work/serve.out" 2>/dev/null && break

@@ -96,7 +96,7 @@ json model_summary(const std::string& name, const json& manifest) {
 }
 
 // Ranks a parsed request with the model, encoding a text query natively. The work runs
-// inside `gate` (one slot per core, first come first served: fifo_gate.h).
+// inside `gate` (a few slots per core, first come first served: fifo_gate.h).
 json rank_with(const ServedModel& m, JsonRankRequest parsed, FifoGate& gate) {
   const HybridModel& model = m.bundle.model;
   const FifoGate::Pass pass(gate);

@@ -41,7 +41,7 @@ struct ApiContext {
   ModelRegistry* registry = nullptr;
   ModelBuilds* builds = nullptr;
   std::string admin_token;  // empty: admin routes are off
-  FifoGate* rank_gate = nullptr;  // admits rankings, one per core (required)
+  FifoGate* rank_gate = nullptr;  // admits rankings in arrival order (required)
 };
 
 void register_api_routes(httplib::Server& server, const ApiContext& context);

@@ -42,6 +42,7 @@ struct ServeArgs {
   std::string store;       // SQLite file for POST /api/v1/interactions; empty: ingestion off
   std::string build_config;  // JSON file for POST /api/v1/models; empty: builds off
   std::string admin_token_file;
+  int rank_slots = 0;  // rankings at once; 0: two per core
 };
 
 std::string read_token(const std::string& path) {
@@ -118,8 +119,10 @@ int run_serve(const ServeArgs& a) {
   if (!a.store.empty()) store = std::make_unique<serve::InteractionStore>(a.store, "store");
   std::unique_ptr<serve::ModelBuilds> builds;
   if (!a.build_config.empty()) builds = std::make_unique<serve::ModelBuilds>(serve::read_build_config(a.build_config), roots.bundles, registry);
-  // Rankings are CPU-bound: as many at a time as there are cores, the rest queue in order.
-  reco::FifoGate rank_gate(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  // Rankings are CPU-bound: two at a time per core (one would leave a core idle whenever
+  // its ranking thread waits to be scheduled), the rest queued in arrival order.
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  reco::FifoGate rank_gate(a.rank_slots > 0 ? a.rank_slots : 2 * cores);
   serve::ApiContext api{&models, &metrics, store.get(), &registry, builds.get(), a.admin_token_file.empty() ? "" : read_token(a.admin_token_file), &rank_gate};
   serve::register_api_routes(server, api);  // before the static catch-all (static_routes.h)
   serve::register_static_routes(server, roots);
@@ -173,6 +176,8 @@ Action add_serve_command(CLI::App& app) {
   cmd->add_option("--store", args->store, "SQLite file that POST /api/v1/interactions appends to (opt-in; off without it)");
   cmd->add_option("--build-config", args->build_config, "JSON file (name, data, format, params, store) for builds started by POST /api/v1/models");
   cmd->add_option("--admin-token-file", args->admin_token_file, "File whose first line is the bearer token admin routes require");
+  cmd->add_option("--rank-slots", args->rank_slots, "Rankings computed at once, the rest queued in arrival order (0: two per core)")
+      ->check(CLI::Range(0, 1024));
   cmd->add_option("--model", args->model, "Bundle folder (under --bundles) the API serves by default (default: the first by name)");
   return [cmd, args]() { return cmd->parsed() ? run_serve(*args) : -1; };
 }

@@ -3,9 +3,9 @@
 // `reco serve` runs one thread per connection; ranking is CPU-bound, so letting all of
 // them rank at once only makes the scheduler time-slice dozens of requests over the
 // cores, and a request's latency then depends on its luck with the slices (at 64
-// connections on 2 cores the 99th percentile was 5x the median). Admitting as many
-// rankings as there are cores, first come first served, gives every request the same
-// wait: the queue ahead of it. Throughput does not drop, because the cores stay busy.
+// connections on 2 cores the 99th percentile was 5x the median). Admitting a few
+// rankings per core, first come first served, gives every request about the same wait:
+// the queue ahead of it.
 #pragma once
 
 #include <condition_variable>
