@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <functional>
 #include <limits>
 
 #include "reco/error.h"
 #include "reco/int8_scoring.h"
 #include "reco/portable_math.h"
+#include "reco/top_k.h"
 
 namespace reco {
 namespace {
@@ -171,37 +171,6 @@ bool carries_tag(const ItemInfo& info, const std::vector<std::string>& wanted_lo
   return false;
 }
 
-// Appends to `out` the `n` items with the largest scores (ties: the smaller item), in no
-// particular order. The n-th largest value is the smallest of a min-heap of the n largest
-// seen, which one pass over the scores keeps (few items beat the heap's minimum once it
-// is full); NaNs count as -infinity.
-void top_by_score(std::vector<float>& scores, std::size_t n, std::vector<std::int32_t>& out) {
-  n = std::min(n, scores.size());
-  if (n == 0) return;
-  for (float& v : scores)
-    if (std::isnan(v)) v = -std::numeric_limits<float>::infinity();
-  std::vector<float> heap(scores.begin(), scores.begin() + static_cast<std::ptrdiff_t>(n));
-  std::make_heap(heap.begin(), heap.end(), std::greater<float>());
-  for (std::size_t i = n; i < scores.size(); ++i) {
-    if (scores[i] <= heap.front()) continue;
-    std::pop_heap(heap.begin(), heap.end(), std::greater<float>());
-    heap.back() = scores[i];
-    std::push_heap(heap.begin(), heap.end(), std::greater<float>());
-  }
-  const float threshold = heap.front();
-  std::size_t above = 0;
-  for (float v : scores) above += v > threshold ? 1 : 0;
-  std::size_t ties = n - above;  // items at the threshold to take, smallest first
-  for (std::size_t i = 0; i < scores.size(); ++i) {
-    if (scores[i] > threshold) {
-      out.push_back(static_cast<std::int32_t>(i));
-    } else if (scores[i] == threshold && ties > 0) {
-      out.push_back(static_cast<std::int32_t>(i));
-      --ties;
-    }
-  }
-}
-
 // Stage 1: candidate items after filters, sorted and unique.
 std::vector<std::int32_t> candidates(const HybridModel& m, const RankRequest& r, const Signals& s) {
   std::vector<std::int32_t> blocked = sorted_unique(r.deny);
@@ -239,7 +208,7 @@ std::vector<std::int32_t> candidates(const HybridModel& m, const RankRequest& r,
     } else {
       portable_rows_dot(rows.data(), scores.size(), static_cast<std::size_t>(rows.cols()), q.data(), scores.data());
     }
-    top_by_score(scores, static_cast<std::size_t>(n), out);
+    top_n_items(scores, static_cast<std::size_t>(n), out);
   };
   if (s.has_cf && m.params.cf_candidates > 0) {
     // A positive scale does not change an inner-product ranking; it keeps the query
