@@ -288,3 +288,58 @@ TEST_CASE("a bundle with repeated item ids is refused naming the items section",
     }
   }
 }
+
+TEST_CASE("the items section: each malformed item is refused naming its index and field; unknown keys are skipped", "[bundle]") {
+  const HybridModel q = quantized_model(test::small_hybrid_model(), MatrixDtype::Int8);
+  const Files good = make_bundle(q, MatrixDtype::Int8);
+  const auto items = nlohmann::json::parse(good.at(file_of(good, "items")));
+  const auto with_items = [&](const std::string& text) {
+    Files f = good;
+    replace_section(f, "items", "json", std::vector<std::uint8_t>(text.begin(), text.end()));
+    return load_error(f);
+  };
+  const auto with_item3 = [&](const std::function<void(nlohmann::json&)>& edit) {
+    auto j = items;
+    edit(j[3]);
+    return with_items(j.dump());
+  };
+  const auto items_error = Catch::Contains("'items'");
+  CHECK_THAT(with_items(R"({"a": 1})"), items_error && Catch::Contains("expected an array of 80 items"));
+  CHECK_THAT(with_items("7"), items_error && Catch::Contains("expected an array of 80 items"));
+  auto shorter = items;
+  shorter.erase(shorter.end() - 1);
+  CHECK_THAT(with_items(shorter.dump()), items_error && Catch::Contains("expected an array of 80 items"));
+  auto longer = items;
+  longer.push_back({{"id", "extra"}});
+  CHECK_THAT(with_items(longer.dump()), items_error && Catch::Contains("expected an array of 80 items"));
+  CHECK_THAT(with_items(items.dump().substr(0, 500)), items_error && Catch::Contains("not valid JSON"));
+  CHECK_THAT(with_item3([](auto& i) { i = "x"; }), items_error && Catch::Contains("[3]") && Catch::Contains("expected an object"));
+  CHECK_THAT(with_item3([](auto& i) { i = nlohmann::json::array(); }), items_error && Catch::Contains("[3]") && Catch::Contains("expected an object"));
+  CHECK_THAT(with_item3([](auto& i) { i.erase("id"); }), items_error && Catch::Contains("[3].id"));
+  CHECK_THAT(with_item3([](auto& i) { i["id"] = ""; }), items_error && Catch::Contains("[3].id"));
+  CHECK_THAT(with_item3([](auto& i) { i["id"] = 5; }), items_error && Catch::Contains("[3].id"));
+  CHECK_THAT(with_item3([](auto& i) { i["id"] = {{"a", 1}}; }), items_error && Catch::Contains("[3].id"));
+  CHECK_THAT(with_item3([](auto& i) { i["title"] = 7; }), items_error && Catch::Contains("[3].title") && Catch::Contains("expected a string"));
+  CHECK_THAT(with_item3([](auto& i) { i["genres"] = "Drama"; }), items_error && Catch::Contains("[3].genres") && Catch::Contains("array of strings"));
+  CHECK_THAT(with_item3([](auto& i) { i["tags"] = {1}; }), items_error && Catch::Contains("[3].tags") && Catch::Contains("array of strings"));
+  CHECK_THAT(with_item3([](auto& i) { i["tags"] = {{"a", "b"}}; }), items_error && Catch::Contains("[3].tags"));
+  CHECK_THAT(with_item3([](auto& i) { i["tags"] = {nlohmann::json::array({"a"})}; }), items_error && Catch::Contains("[3].tags"));
+
+  // Unknown keys, whatever they hold, are skipped; a repeated key's last value counts.
+  auto extra = items;
+  extra[3]["x"] = {{"y", {1, {{"id", 5}, {"tags", 3}}}}, {"z", nullptr}};
+  extra[3]["w"] = {true, 2.5, "s"};
+  std::string text = extra.dump();
+  const std::string from = "\"title\":\"Title 3\"";
+  REQUIRE(text.find(from) != std::string::npos);
+  text.replace(text.find(from), from.size(), "\"title\":\"first\",\"title\":\"Title 3\"");
+  Files f = good;
+  replace_section(f, "items", "json", std::vector<std::uint8_t>(text.begin(), text.end()));
+  const LoadedBundle b = decode_bundle(source(f));
+  CHECK(b.model.item_ids == q.item_ids);
+  CHECK(b.model.items[3].title == "Title 3");
+  for (std::size_t i = 0; i < q.items.size(); ++i) {
+    CHECK(b.model.items[i].genres == q.items[i].genres);
+    CHECK(b.model.items[i].tags == q.items[i].tags);
+  }
+}
