@@ -174,6 +174,7 @@ test('demo page and widget in Chromium: likes, persistence, offline, model updat
   assert.equal((await widgetState(page)).sync.status, 'current');
   await searchFinds('star wars', /Star Wars/);
   assert.equal(await storedSha(encoderUrl), m1.sections.encoder.sha256);
+  await open(page, url);  // the catalog as it was, for the likes below
 
   // The server goes away: the open page still ranks, and reopens offline.
   await server.stop();
