@@ -14,23 +14,67 @@ std::string quoted_id(const std::string& id) { return "'" + (id.size() > 64 ? id
 
 }  // namespace
 
-Engine::Engine(std::map<std::string, std::vector<std::uint8_t>> files, bool verified) {
+Engine::Engine(std::map<std::string, std::vector<std::uint8_t>> files, bool verified) : files_(std::move(files)), verified_(verified) {
   DecodeOptions options;
   options.verify_checksums = !verified;
-  // Each file is read once, so its bytes are moved out rather than copied.
-  LoadedBundle b = decode_bundle(
-      [&](const std::string& name) {
-        const auto it = files.find(name);
-        if (it == files.end()) throw DataError("bundle file '" + name + "'", 0, "", "missing (not among the files given)");
-        return std::move(it->second);
-      },
-      {}, options);
+  // The indexes are restored when first needed (ensure_indexes): a catalog the ranker
+  // scores exactly ranks the same without them, and they are a third of the bundle.
+  options.restore_indexes = false;
+  options.read_encoder = false;  // the JavaScript side runs the encoder (ONNX Runtime Web)
+  LoadedBundle b = decode_bundle(take_file(), {}, options);
   model_ = std::move(b.model);
   manifest_ = std::move(b.manifest);
   dtype_ = b.dtype;
   tokenizer_ = std::move(b.tokenizer);
   encoder_shape_ = b.encoder_shape;
+  // Of the files not read, only the indexes' may be needed later.
+  std::map<std::string, std::vector<std::uint8_t>> later;
+  const json& sections = manifest_.at("sections");  // each entry an object with a "file" (parse_manifest)
+  for (const char* section : {"hnsw_factors", "hnsw_content"}) {
+    const auto entry = sections.find(section);
+    if (entry == sections.end()) continue;
+    const auto it = files_.find(entry->at("file").get<std::string>());
+    if (it != files_.end()) later.insert(files_.extract(it));
+  }
+  files_ = std::move(later);
+  // From here on the model has its indexes whenever rank() searches them: it has them
+  // already, or its catalog is scored exactly and grows only through add_item, which
+  // restores them first.
+  if (ranking_needs_indexes(model_)) ensure_indexes();
 }
+
+BundleSource Engine::take_file() {
+  // Each file is read once, so its bytes are moved out rather than copied.
+  return [this](const std::string& name) {
+    const auto it = files_.find(name);
+    if (it == files_.end()) throw DataError("bundle file '" + name + "'", 0, "", "missing (not among the files given)");
+    std::vector<std::uint8_t> bytes = std::move(it->second);
+    files_.erase(it);
+    return bytes;
+  };
+}
+
+void Engine::add_files(std::map<std::string, std::vector<std::uint8_t>> files, bool verified) {
+  // One flag covers every file the engine holds, so it keeps the stricter one.
+  if (!files.empty()) verified_ = verified_ && verified;
+  for (auto& [name, bytes] : files) files_[name] = std::move(bytes);
+}
+
+void Engine::ensure_indexes() {
+  if (has_indexes()) return;
+  DecodeOptions options;
+  options.verify_checksums = !verified_;
+  // Copied, not moved: after a failure (a file missing or damaged) the others are kept
+  // for another try once the caller has added the missing one.
+  restore_indexes(model_, manifest_, [this](const std::string& name) {
+    const auto it = files_.find(name);
+    if (it == files_.end()) throw DataError("bundle file '" + name + "'", 0, "", "missing (not among the files given)");
+    return it->second;
+  }, options);
+  files_.clear();  // the engine needs no other bundle file
+}
+
+bool Engine::has_indexes() const { return model_.factor_index.has_value() && model_.content_index.has_value(); }
 
 std::string Engine::info() const {
   json j = {{"model_version", manifest_["model_version"]},
@@ -142,6 +186,7 @@ std::string Engine::tokenize_item(const std::string& info) const {
 
 std::int32_t Engine::add_item(const std::string& id, const std::string& info, const std::vector<float>& embedding) {
   const ItemInfo parsed = parse_item_info(parse_json_text(info.empty() ? "{}" : info, "item"));
+  ensure_indexes();  // the new item goes into both
   return reco::add_item(model_, id, parsed, embedding);
 }
 

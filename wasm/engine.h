@@ -20,8 +20,18 @@ class Engine {
  public:
   // `files`: file name -> bytes for manifest.json and every section it lists (moved
   // from). `verified`: the caller has checked every section's SHA-256 against this
-  // manifest (DecodeOptions::verify_checksums).
+  // manifest (DecodeOptions::verify_checksums). The encoder section is not read here
+  // (the JavaScript side runs it) and may be left out; so may the two HNSW sections
+  // when the ranker scores every item (ranking_needs_indexes is false): they are only
+  // read (from these files or add_files) when something first needs them.
   Engine(std::map<std::string, std::vector<std::uint8_t>> files, bool verified);
+
+  // Files of the same bundle given after loading (the HNSW sections left out above).
+  void add_files(std::map<std::string, std::vector<std::uint8_t>> files, bool verified);
+  // Restores the HNSW indexes now, if they are not yet (a DataError naming the section
+  // when a file is missing or damaged; the engine keeps working without them).
+  void ensure_indexes();
+  bool has_indexes() const;
 
   // {"model_version", "items", "factor_dim", "content_dim", "matrix_dtype", "has_tokenizer",
   //  "encoder", "dataset", "metrics", "ranker", "history_length"}
@@ -58,7 +68,12 @@ class Engine {
 
  private:
   JsonRankRequest parse(const std::string& request, const char* what) const;
+  // A BundleSource over files_ that moves each file out as it is read.
+  BundleSource take_file();
 
+  // Bundle files not read yet (the HNSW sections until the indexes are restored).
+  std::map<std::string, std::vector<std::uint8_t>> files_;
+  bool verified_ = false;
   HybridModel model_;
   nlohmann::json manifest_;
   MatrixDtype dtype_ = MatrixDtype::Int8;

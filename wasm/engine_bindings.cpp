@@ -1,7 +1,10 @@
 // The JavaScript face of Engine (engine.h), through Embind:
 //
 //   const engine = Module.Engine.load({"manifest.json": bytes, "items.<sha>.json": bytes, ...}, false);
-//   (second argument true only when every section's SHA-256 was already checked)
+//   (second argument true only when every section's SHA-256 was already checked; the two
+//   hnsw_* files may be left out for a catalog the ranker scores exactly, and given later)
+//   engine.addFiles({"hnsw_factors.<sha>.bin": bytes, ...}, false);
+//   engine.restoreIndexes();  // now rather than at the first addItem (which needs them)
 //   engine.addEvent("50", 5, 881250949);
 //   JSON.parse(engine.recommend('{"k": 10}'));
 //   engine.delete();   // frees the model; the object is unusable afterwards
@@ -71,19 +74,25 @@ int int_arg(const val& v, const char* name) {
   return static_cast<int>(x);
 }
 
-Engine* load(val files, val verified) {
-  return guarded([&] {
-    if (files.typeOf().as<std::string>() != "object" || files.isNull()) throw ParamError("files", "expected an object mapping file names to bytes");
-    std::map<std::string, std::vector<std::uint8_t>> map;
-    const val names = val::global("Object").call<val>("keys", files);
-    const int n = names["length"].as<int>();
-    for (int k = 0; k < n; ++k) {
-      const std::string name = names[k].as<std::string>();
-      map[name] = bytes_of(files[name], name);
-    }
-    return new Engine(std::move(map), verified.isTrue());
-  });
+std::map<std::string, std::vector<std::uint8_t>> files_of(const val& files) {
+  if (files.typeOf().as<std::string>() != "object" || files.isNull()) throw ParamError("files", "expected an object mapping file names to bytes");
+  std::map<std::string, std::vector<std::uint8_t>> map;
+  const val names = val::global("Object").call<val>("keys", files);
+  const int n = names["length"].as<int>();
+  for (int k = 0; k < n; ++k) {
+    const std::string name = names[k].as<std::string>();
+    map[name] = bytes_of(files[name], name);
+  }
+  return map;
 }
+
+Engine* load(val files, val verified) {
+  return guarded([&] { return new Engine(files_of(files), verified.isTrue()); });
+}
+
+void add_files(Engine& e, val files, val verified) { guarded([&] { e.add_files(files_of(files), verified.isTrue()); }); }
+void restore_indexes(Engine& e) { guarded([&] { e.ensure_indexes(); }); }
+bool has_indexes(const Engine& e) { return guarded([&] { return e.has_indexes(); }); }
 
 std::string info(const Engine& e) { return guarded([&] { return e.info(); }); }
 std::string item(const Engine& e, val id) { return guarded([&] { return e.item(string_arg(id, "id")); }); }
@@ -123,6 +132,9 @@ int add_item(Engine& e, val id, val info, val embedding) {
 EMSCRIPTEN_BINDINGS(reco_engine) {
   emscripten::class_<Engine>("Engine")
       .class_function("load", &load, emscripten::allow_raw_pointers())
+      .function("addFiles", &add_files)
+      .function("restoreIndexes", &restore_indexes)
+      .function("hasIndexes", &has_indexes)
       .function("info", &info)
       .function("item", &item)
       .function("items", &items)

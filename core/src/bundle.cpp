@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <limits>
 
 #include "reco/error.h"
@@ -40,6 +41,9 @@ constexpr const char* kTokenizer = "tokenizer";
 // a browser can hold, and it keeps every size product below 2^63.
 constexpr std::int64_t kMaxItems = 1 << 26;
 constexpr std::int64_t kMaxDim = 4096;
+// EASE column indices are stored as uint16 when every item index fits in one.
+constexpr const char* kNarrowColumns = "uint16";
+constexpr std::int64_t kMaxNarrowItems = 65536;
 
 Bytes float_bytes(const float* v, std::size_t n) {
   Bytes b(n * 4);
@@ -175,6 +179,20 @@ class SectionReader {
 
   bool has(const std::string& name) const { return find(name) != nullptr; }
 
+  // The manifest's dtype of a section that may be stored in more than one, after
+  // checking it is one of `allowed`.
+  std::string dtype_of(const std::string& name, std::initializer_list<const char*> allowed) const {
+    const SectionEntry* e = find(name);
+    const std::string w = "bundle section '" + name + "'";
+    if (!e) fail(w, "sections." + name, "missing from the manifest");
+    std::string expected;
+    for (const char* a : allowed) {
+      if (e->dtype == a) return e->dtype;
+      expected += (expected.empty() ? "" : " or ") + std::string(a);
+    }
+    fail(w + " (" + e->file + ")", "dtype", "expected " + expected + ", the manifest says " + e->dtype);
+  }
+
   // The section's verified bytes, after checking dtype and shape against expectations.
   Bytes read(const std::string& name, const std::string& dtype, const std::vector<std::int64_t>& shape) const {
     const SectionEntry* e = find(name);
@@ -188,7 +206,11 @@ class SectionReader {
       for (auto d : e->shape) got += (got.empty() ? "" : ",") + std::to_string(d);
       fail(wf, "shape", "expected [" + want + "], the manifest says [" + got + "]");
     }
-    const std::int64_t element = dtype == "float32" || dtype == "int32" ? 4 : dtype == "int64" ? 8 : dtype == "float16" ? 2 : dtype == "int8" ? 1 : 0;
+    const std::int64_t element = dtype == "float32" || dtype == "int32" ? 4
+                                 : dtype == "int64"                      ? 8
+                                 : dtype == "float16" || dtype == "uint16" ? 2
+                                 : dtype == "int8"                       ? 1
+                                                                         : 0;
     if (element > 0) {
       std::int64_t count = 1;
       for (auto d : e->shape) {
@@ -269,40 +291,146 @@ json parse_json_section(const Bytes& b, const std::string& name) {
   }
 }
 
-void read_items(const Bytes& b, std::int64_t n, HybridModel& m) {
-  const std::string w = std::string("bundle section '") + kItems + "'";
-  const json j = parse_json_section(b, kItems);
-  if (!j.is_array() || static_cast<std::int64_t>(j.size()) != n)
-    fail(w, "", "expected an array of " + std::to_string(n) + " items");
-  m.item_ids.reserve(static_cast<std::size_t>(n));
-  m.items.reserve(static_cast<std::size_t>(n));
-  const auto strings = [&](const json& item, const char* key, std::size_t i) {
-    std::vector<std::string> out;
-    const auto it = item.find(key);
-    if (it == item.end()) return out;
-    if (!it->is_array()) fail(w, "[" + std::to_string(i) + "]." + key, "expected an array of strings");
-    for (const json& s : *it) {
-      if (!s.is_string()) fail(w, "[" + std::to_string(i) + "]." + key, "expected an array of strings");
-      out.push_back(s.get<std::string>());
-    }
-    return out;
-  };
-  for (std::size_t i = 0; i < j.size(); ++i) {
-    const json& item = j[i];
-    if (!item.is_object()) fail(w, "[" + std::to_string(i) + "]", "expected an object");
-    const auto id = item.find("id");
-    if (id == item.end() || !id->is_string() || id->get<std::string>().empty())
-      fail(w, "[" + std::to_string(i) + "].id", "missing or not a non-empty string");
-    ItemInfo info;
-    if (const auto t = item.find("title"); t != item.end()) {
-      if (!t->is_string()) fail(w, "[" + std::to_string(i) + "].title", "expected a string");
-      info.title = t->get<std::string>();
-    }
-    info.genres = strings(item, "genres", i);
-    info.tags = strings(item, "tags", i);
-    m.item_ids.push_back(id->get<std::string>());
-    m.items.push_back(std::move(info));
+// The items section, read as it is parsed (SAX) rather than through a JSON document:
+// the same checks and messages, at a fraction of the time and memory (it is the largest
+// JSON a bundle has, and the browser parses it on every start). Unknown keys are
+// skipped whatever their value; a repeated key's last value counts, as in a document.
+class ItemsReader : public json::json_sax_t {
+ public:
+  ItemsReader(std::int64_t n, HybridModel& m) : n_(n), m_(m) {}
+
+  // Each item takes at least 10 bytes ({"id":"x"}), so the section's size bounds the
+  // reservation however large the manifest's n.
+  void reserve(std::size_t bytes) {
+    const auto cap = static_cast<std::size_t>(std::min<std::int64_t>(n_, static_cast<std::int64_t>(bytes / 10 + 1)));
+    m_.item_ids.reserve(cap);
+    m_.items.reserve(cap);
   }
+  void finish() const {
+    if (!done_ || count_ != n_) fail(where_, "", "expected an array of " + std::to_string(n_) + " items");
+  }
+
+  bool null() override { return value(); }
+  bool boolean(bool) override { return value(); }
+  bool number_integer(number_integer_t) override { return value(); }
+  bool number_unsigned(number_unsigned_t) override { return value(); }
+  bool number_float(number_float_t, const string_t&) override { return value(); }
+  bool binary(binary_t&) override { return value(); }
+  bool string(string_t& v) override {
+    if (skip_ > 0) return true;
+    if (depth_ == 3) {
+      list().push_back(std::move(v));
+      return true;
+    }
+    if (depth_ != 2) return value();
+    if (field_ == Field::Id) {
+      id_ = std::move(v);
+      has_id_ = true;
+    } else if (field_ == Field::Title) {
+      info_.title = std::move(v);
+    } else if (field_ == Field::Genres || field_ == Field::Tags) {
+      fail(where_, at() + "." + key_, "expected an array of strings");
+    }
+    return true;
+  }
+  bool start_object(std::size_t) override {
+    if (skip_ > 0 || (depth_ == 2 && field_ == Field::Other)) return nest();
+    if (depth_ == 0) fail(where_, "", "expected an array of " + std::to_string(n_) + " items");
+    if (depth_ == 1) {
+      if (count_ >= n_) fail(where_, "", "expected an array of " + std::to_string(n_) + " items");
+      depth_ = 2;
+      info_ = ItemInfo{};
+      id_.clear();
+      has_id_ = false;
+      field_ = Field::Other;
+      return true;
+    }
+    return value();
+  }
+  bool key(string_t& k) override {
+    if (skip_ > 0) return true;
+    field_ = k == "id" ? Field::Id : k == "title" ? Field::Title : k == "genres" ? Field::Genres : k == "tags" ? Field::Tags : Field::Other;
+    key_ = std::move(k);
+    return true;
+  }
+  bool end_object() override {
+    if (skip_ > 0) return unnest();
+    if (!has_id_ || id_.empty()) fail(where_, at() + ".id", "missing or not a non-empty string");
+    m_.item_ids.push_back(std::move(id_));
+    m_.items.push_back(std::move(info_));
+    ++count_;
+    depth_ = 1;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    if (skip_ > 0 || (depth_ == 2 && field_ == Field::Other)) return nest();
+    if (depth_ == 0) {
+      depth_ = 1;
+      return true;
+    }
+    if (depth_ == 2 && (field_ == Field::Genres || field_ == Field::Tags)) {
+      list().clear();
+      depth_ = 3;
+      return true;
+    }
+    return value();
+  }
+  bool end_array() override {
+    if (skip_ > 0) return unnest();
+    if (depth_ == 3) {
+      depth_ = 2;
+    } else {
+      depth_ = 0;
+      done_ = true;
+    }
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    fail(where_, "", std::string("not valid JSON: ") + e.what());
+  }
+
+ private:
+  enum class Field { Id, Title, Genres, Tags, Other };
+
+  std::string at() const { return "[" + std::to_string(count_) + "]"; }
+  std::vector<std::string>& list() { return field_ == Field::Genres ? info_.genres : info_.tags; }
+  bool nest() {
+    ++skip_;
+    return true;
+  }
+  bool unnest() {
+    --skip_;
+    return true;
+  }
+  // A scalar (or a structure where one was expected) at the current place.
+  bool value() {
+    if (skip_ > 0 || (depth_ == 2 && field_ == Field::Other)) return true;
+    if (depth_ == 0) fail(where_, "", "expected an array of " + std::to_string(n_) + " items");
+    if (depth_ == 1) fail(where_, at(), "expected an object");
+    if (depth_ == 3) fail(where_, at() + "." + key_, "expected an array of strings");
+    if (field_ == Field::Id) fail(where_, at() + ".id", "missing or not a non-empty string");
+    if (field_ == Field::Title) fail(where_, at() + ".title", "expected a string");
+    fail(where_, at() + "." + key_, "expected an array of strings");
+  }
+
+  const std::string where_ = std::string("bundle section '") + kItems + "'";
+  std::int64_t n_;
+  HybridModel& m_;
+  int depth_ = 0;  // 0 outside, 1 in the array, 2 in an item, 3 in its genres or tags
+  int skip_ = 0;   // nesting inside a value of an unknown key
+  bool done_ = false;
+  std::int64_t count_ = 0;
+  Field field_ = Field::Other;
+  std::string key_, id_;
+  bool has_id_ = false;
+  ItemInfo info_;
+};
+
+void read_items(const Bytes& b, std::int64_t n, HybridModel& m) {
+  ItemsReader reader(n, m);
+  reader.reserve(b.size());
+  json::sax_parse(b.begin(), b.end(), &reader);
+  reader.finish();
 }
 
 // The four EASE sections: row offsets, then columns, int8 values and row scales, each
@@ -318,16 +446,37 @@ void read_ease(const SectionReader& r, std::int64_t n, HybridModel& m) {
   if (e.indptr.front() != 0 || nnz < 0 || nnz > n * n) fail(w, "values", "offsets must start at 0 and end at the entry count");
   for (std::size_t i = 0; i + 1 < e.indptr.size(); ++i)
     if (e.indptr[i + 1] < e.indptr[i]) fail(w, "values", "offsets decrease at row " + std::to_string(i));
-  const Bytes columns = r.read(kEaseColumns, "int32", {nnz});
+  // Columns are uint16 for catalogs a uint16 can index (what encode_bundle writes there),
+  // else int32; either way each must be an item of this catalog.
+  const std::string wc = std::string("bundle section '") + kEaseColumns + "'";
+  const std::string column_dtype = r.dtype_of(kEaseColumns, {kNarrowColumns, "int32"});
+  if (column_dtype == kNarrowColumns && n > kMaxNarrowItems)
+    fail(wc, "dtype", "uint16 columns cannot index a catalog of " + std::to_string(n) + " items (at most " +
+                          std::to_string(kMaxNarrowItems) + ")");
+  const Bytes columns = r.read(kEaseColumns, column_dtype, {nnz});
   e.indices.resize(static_cast<std::size_t>(nnz));
-  if (nnz) std::memcpy(e.indices.data(), columns.data(), columns.size());
+  if (column_dtype == kNarrowColumns) {
+    const std::uint8_t* p = columns.data();
+    for (std::size_t k = 0; k < e.indices.size(); ++k, p += 2) e.indices[k] = static_cast<std::int32_t>(p[0] | (p[1] << 8));
+  } else if (nnz) {
+    std::memcpy(e.indices.data(), columns.data(), columns.size());
+  }
   for (std::int32_t c : e.indices)
-    if (c < 0 || c >= n) fail(std::string("bundle section '") + kEaseColumns + "'", "values", "column " + std::to_string(c) + " is outside the catalog");
+    if (c < 0 || c >= n) fail(wc, "values", "column " + std::to_string(c) + " is outside the catalog");
   const Bytes values = r.read(kEaseValues, "int8", {nnz});
   e.values.assign(values.begin(), values.end());
   e.scales = floats_of(r.read(kEaseScales, "float32", {n}), kEaseScales);
   for (float sc : e.scales)
     if (sc < 0.0f || sc > 1e15f) fail(std::string("bundle section '") + kEaseScales + "'", "values", "a scale is negative or above 1e15");
+}
+
+// Both HNSW indexes, each checked against its section's manifest entry and structure.
+void read_indexes(const SectionReader& r, std::int64_t n, HybridModel& m) {
+  for (const auto& [name, index] : {std::pair<const char*, std::optional<HnswIndex>*>{kHnswFactors, &m.factor_index},
+                                    std::pair<const char*, std::optional<HnswIndex>*>{kHnswContent, &m.content_index}}) {
+    const Bytes b = r.read(name, "hnsw", {n});
+    *index = HnswIndex::deserialize(b.data(), b.size(), std::string("bundle section '") + name + "'");
+  }
 }
 
 HybridParams read_ranker_params(const json& manifest) {
@@ -404,11 +553,19 @@ std::vector<BundleFile> encode_bundle(const HybridModel& m, MatrixDtype dtype, c
   if (m.has_ease()) {
     const SparseItemMatrix& e = m.ease;
     const auto nnz = static_cast<std::int64_t>(e.indices.size());
-    Bytes offsets(e.indptr.size() * 8), columns(e.indices.size() * 4);
+    const bool narrow = n <= kMaxNarrowItems;
+    Bytes offsets(e.indptr.size() * 8), columns(e.indices.size() * (narrow ? 2 : 4));
     if (!offsets.empty()) std::memcpy(offsets.data(), e.indptr.data(), offsets.size());
-    if (!columns.empty()) std::memcpy(columns.data(), e.indices.data(), columns.size());
+    if (narrow) {
+      for (std::size_t k = 0; k < e.indices.size(); ++k) {
+        columns[2 * k] = static_cast<std::uint8_t>(e.indices[k]);
+        columns[2 * k + 1] = static_cast<std::uint8_t>(e.indices[k] >> 8);
+      }
+    } else if (!columns.empty()) {
+      std::memcpy(columns.data(), e.indices.data(), columns.size());
+    }
     add(kEaseOffsets, "bin", "int64", {n + 1}, std::move(offsets));
-    add(kEaseColumns, "bin", "int32", {nnz}, std::move(columns));
+    add(kEaseColumns, "bin", narrow ? kNarrowColumns : "int32", {nnz}, std::move(columns));
     add(kEaseValues, "bin", "int8", {nnz}, Bytes(e.values.begin(), e.values.end()));
     add(kEaseScales, "bin", "float32", {n}, float_bytes(e.scales.data(), e.scales.size()));
   }
@@ -518,13 +675,9 @@ LoadedBundle decode_bundle(const BundleSource& source, const EncoderDecoder& dec
   for (float p : m.popularity)
     if (p < 0.0f) fail(std::string("bundle section '") + kPopularity + "'", "values", "a popularity is negative");
   if (r.has(kEaseOffsets)) read_ease(r, n, m);
-  for (const auto& [name, index] : {std::pair<const char*, std::optional<HnswIndex>*>{kHnswFactors, &m.factor_index},
-                                    std::pair<const char*, std::optional<HnswIndex>*>{kHnswContent, &m.content_index}}) {
-    const Bytes b = r.read(name, "hnsw", {n});
-    *index = HnswIndex::deserialize(b.data(), b.size(), std::string("bundle section '") + name + "'");
-  }
+  if (options.restore_indexes) read_indexes(r, n, m);
   if (r.has(kEncoder)) {
-    out.encoder_onnx = r.read(kEncoder, "onnx", {});
+    if (options.read_encoder || decode_encoder) out.encoder_onnx = r.read(kEncoder, "onnx", {});
     const json tj = parse_json_section(r.read(kTokenizer, "json", {}), kTokenizer);
     Tokenizer tokenizer = Tokenizer::from_json(tj, std::string("bundle section '") + kTokenizer + "'");
     const json& e = j["encoder"];
@@ -539,8 +692,35 @@ LoadedBundle decode_bundle(const BundleSource& source, const EncoderDecoder& dec
     }
   }
   m.refresh_lookups();
-  m.validate("bundle");
+  if (static_cast<std::int64_t>(m.item_index.size()) != n) fail(std::string("bundle section '") + kItems + "'", "id", "item ids are not unique");
+  if (m.encoder && m.encoder->dim() != d) fail(std::string("bundle section '") + kEncoder + "'", "dim", "differs from content_dim");
+  // Without the indexes the model is checked in full once restore_indexes adds them;
+  // everything else validate() checks the readers above have already checked.
+  if (options.restore_indexes) m.validate("bundle");
   return out;
+}
+
+bool ranking_needs_indexes(const HybridModel& model) { return model.n_items() > model.params.exact_below; }
+
+void restore_indexes(HybridModel& model, const nlohmann::json& manifest, const BundleSource& source, const DecodeOptions& options) {
+  const std::int64_t n = manifest.at("items").get<std::int64_t>();
+  if (model.n_items() != n)
+    throw ParamError("model", "has " + std::to_string(model.n_items()) + " items but its bundle's indexes hold " + std::to_string(n) +
+                                  " (indexes must be restored before items are added)");
+  const SectionReader r(manifest, source, options.verify_checksums);
+  HybridModel& m = model;
+  std::optional<HnswIndex> factor_index, content_index;
+  std::swap(factor_index, m.factor_index);
+  std::swap(content_index, m.content_index);
+  try {
+    read_indexes(r, n, m);
+    m.validate("bundle");
+  } catch (...) {
+    // Left as it was: a failed restore can be retried (e.g. after a fresh download).
+    std::swap(factor_index, m.factor_index);
+    std::swap(content_index, m.content_index);
+    throw;
+  }
 }
 
 void write_bundle_files(const std::string& dir, const std::vector<BundleFile>& files) {

@@ -6,7 +6,10 @@
 // allocation from a lying header) is a bug. A bundle that loads must also serve
 // requests: reco::rank runs on it with a small history, with a query, and with MMR.
 //
-// Input: byte 0 selects a mode (taken modulo 4), the rest is its payload.
+// Input: byte 0 selects a mode (taken modulo 4), the rest is its payload. Its bit 2 (4)
+// decodes the way the browser does: without the HNSW indexes and the encoder bytes
+// (DecodeOptions), ranking then if the catalog is scored exactly, then restore_indexes
+// and ranking again.
 //   0  the payload is manifest.json, given to parse_manifest alone.
 //   1  the payload is an archive of files served to decode_bundle by name: records of
 //        [u16 LE name length][name][u32 LE size][size bytes]
@@ -20,7 +23,8 @@
 //
 // Seeds: with RECO_BUNDLE_FUZZ_SEEDS=DIR in the environment the binary writes seeds into
 // DIR and exits instead of fuzzing: real bundles of a small hand-made model at each
-// matrix dtype in modes 1 and 3, their manifests in mode 0, and two regression inputs
+// matrix dtype in modes 1 and 3 (and 1 decoded as the browser does), their manifests in
+// mode 0, one with EASE columns as int32 instead of uint16, and two regression inputs
 // (finite values whose products overflow) in mode 2.
 #include <algorithm>
 #include <cmath>
@@ -158,8 +162,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (b == nullptr) throw reco::DataError(name, 0, "", "cannot open the bundle file");
       return *b;
     };
-    const reco::LoadedBundle loaded = reco::decode_bundle(source);
-    exercise(loaded.model);
+    if ((data[0] & 4) == 0) {
+      const reco::LoadedBundle loaded = reco::decode_bundle(source);
+      exercise(loaded.model);
+    } else {
+      reco::DecodeOptions lazy;
+      lazy.restore_indexes = false;
+      lazy.read_encoder = false;
+      reco::LoadedBundle loaded = reco::decode_bundle(source, {}, lazy);
+      check(!loaded.model.factor_index && !loaded.model.content_index && loaded.encoder_onnx.empty());
+      if (!reco::ranking_needs_indexes(loaded.model)) exercise(loaded.model);
+      reco::restore_indexes(loaded.model, loaded.manifest, source);
+      check(loaded.model.factor_index && loaded.model.content_index);
+      exercise(loaded.model);
+    }
   } catch (const reco::DataError&) {
   } catch (const reco::ParamError&) {
   }
@@ -276,6 +292,29 @@ int write_seeds(const std::string& dir) {
     if (!write_file(name + ".mode1", archive)) return 1;
     archive[0] = 3;
     if (!write_file(name + ".mode3", archive)) return 1;
+    archive[0] = 1 | 4;  // decoded as the browser does
+    if (!write_file(name + ".lazy.mode1", archive)) return 1;
+    if (with_map) {
+      // EASE columns in both stored forms: uint16 (what encode_bundle writes for a catalog
+      // this small, in the seeds above) and int32, as bundles before uint16 have them.
+      std::vector<reco::BundleFile> wide = files;
+      nlohmann::json manifest = nlohmann::json::parse(wide.front().bytes);
+      auto& entry = manifest["sections"]["ease_columns"];
+      for (reco::BundleFile& file : wide)
+        if (file.name == entry["file"].get<std::string>()) {
+          Bytes columns;
+          for (std::size_t k = 0; k + 2 <= file.bytes.size(); k += 2) {
+            for (std::uint8_t byte : {file.bytes[k], file.bytes[k + 1], std::uint8_t{0}, std::uint8_t{0}}) columns.push_back(byte);
+          }
+          file.bytes = columns;
+          entry["dtype"] = "int32";
+          entry["bytes"] = columns.size();
+          entry["sha256"] = reco::sha256_hex(columns.data(), columns.size());
+        }
+      const std::string text = manifest.dump(2);
+      wide.front().bytes = Bytes(text.begin(), text.end());
+      if (!write_file(name + ".int32-columns.mode1", pack(1, wide))) return 1;
+    }
     Bytes manifest{0};
     manifest.insert(manifest.end(), files.front().bytes.begin(), files.front().bytes.end());
     if (!write_file(name + ".manifest", manifest)) return 1;

@@ -36,6 +36,19 @@ export async function verifySection(name, entry, bytes) {
   if (hash !== entry.sha256) throw new Error(`${what}: SHA-256 ${hash} does not match the manifest's ${entry.sha256}`);
 }
 
+/**
+ * The sections of a bundle that its first ranking does not read, so a warm start may
+ * leave them in storage until something needs them: the text encoder (search, addItem)
+ * and, for a catalog the core ranks by scoring every item (items <= ranker.exact_below),
+ * both HNSW indexes (addItem; the core restores them when it first needs them).
+ */
+export function deferrableSections(manifest) {
+  const names = ['encoder'];
+  const exactBelow = manifest?.ranker?.exact_below;
+  if (Number.isInteger(manifest?.items) && Number.isInteger(exactBelow) && manifest.items <= exactBelow) names.push('hnsw_factors', 'hnsw_content');
+  return names.filter((name) => manifest?.sections?.[name] != null);
+}
+
 /** Parses manifest.json bytes far enough to download the sections. */
 export function parseManifest(bytes) {
   let manifest;

@@ -25,18 +25,32 @@ const mark = (name) => globalThis.recoMarks === true && globalThis.performance?.
  * downloaded, not stored).
  */
 export class SyncResult {
-  constructor({ manifest, files, staged = [], status, previousVersion = null, problem = null }) {
+  #readDeferred;
+
+  constructor({ manifest, files, staged = [], deferred = [], readDeferred = null, status, previousVersion = null, problem = null }) {
     this.manifest = manifest;
     this.files = files;
     // Stored files handed to options.stage unchecked: not in `files`; whoever received
     // them checks them (RecommenderWorker does, before loading). Everything in `files`
     // has been checked.
     this.staged = staged;
+    // Files of sections named by options.defer, not read yet: readDeferred() has them.
+    this.deferred = deferred;
     this.verified = true;
     this.status = status;
     this.modelVersion = manifest.model_version;
     this.previousVersion = previousVersion;
     this.problem = problem;
+    this.#readDeferred = readDeferred;
+  }
+
+  /**
+   * The deferred files ({file name: bytes}), each checked against the manifest: the
+   * stored copy if intact, else (a damaged copy is dropped) downloaded, checked and
+   * stored again. Each call reads them afresh, so the caller may move the bytes.
+   */
+  readDeferred() {
+    return this.#readDeferred == null ? Promise.resolve({}) : this.#readDeferred();
   }
 }
 
@@ -105,9 +119,32 @@ function sectionSource(cache, fetchFn, base) {
     return bytes;
   };
   return {
-    /** Starts reading the stored copies of `manifest`'s sections. */
-    prefetch(manifest) {
-      for (const entry of Object.values(manifest.sections)) storedBytes(entry).catch(() => {});
+    /** Starts reading the stored copies of `manifest`'s sections (but those in `skip`). */
+    prefetch(manifest, skip = new Set()) {
+      for (const [name, entry] of Object.entries(manifest.sections)) if (!skip.has(name)) storedBytes(entry).catch(() => {});
+    },
+    /**
+     * The sections `list` ([name, entry]) as {file: bytes}, read afresh (not kept here,
+     * so the caller may move them): each stored copy checked, or downloaded if damaged
+     * or missing.
+     */
+    async checked(list) {
+      const files = {};
+      await Promise.all(list.map(async ([name, entry]) => {
+        const url = new URL(entry.file, base).href;
+        const stored = await readStored(cache, url);
+        if (stored != null) {
+          try {
+            await verifySection(name, entry, stored.bytes);
+            files[entry.file] = stored.bytes;
+            return;
+          } catch {
+            await cache.delete(url);
+          }
+        }
+        files[entry.file] = await download(name, entry);
+      }));
+      return files;
     },
     /**
      * Every section of `manifest`: {files, staged}. A stored copy is checked here, or,
@@ -116,11 +153,11 @@ function sectionSource(cache, fetchFn, base) {
      * A missing or damaged copy is downloaded and checked. Throws an Error naming the
      * first section that fails.
      */
-    async collect(manifest, stage = null) {
+    async collect(manifest, stage = null, skip = new Set()) {
       const files = {};
       const staged = [];
       await Promise.all(
-        Object.entries(manifest.sections).map(async ([name, entry]) => {
+        Object.entries(manifest.sections).filter(([name]) => !skip.has(name)).map(async ([name, entry]) => {
           if (stage) {
             const bytes = await storedBytes(entry);
             if (bytes != null && bytes.length === entry.bytes) {
@@ -166,7 +203,8 @@ export async function storedManifest(url, options = {}) {
 
 /**
  * Brings the stored copy of the bundle at `url` up to date and returns the version to
- * use: {manifest, files, staged, verified, status, modelVersion, previousVersion, problem}.
+ * use: {manifest, files, staged, deferred, verified, status, modelVersion, previousVersion,
+ * problem}.
  * Throws only when there is neither a usable server version nor a stored one.
  *
  * With `stage`, the sections of a stored version that is used as is (status current,
@@ -176,8 +214,13 @@ export async function storedManifest(url, options = {}) {
  * without `stage`, which drops the damaged copy and downloads it. RecommenderWorker's
  * stage() is such a receiver, so hashing runs in the worker while the page reads the
  * next files. A new version is always checked here in full before it is switched to.
+ *
+ * With `defer` (manifest => section names, e.g. bundle-fetch.mjs's deferrableSections),
+ * those sections of a stored version used as is are not read at all: they are listed
+ * in `deferred` and read, checked (and repaired if damaged) by result.readDeferred()
+ * when first needed. A new or downloaded version is never deferred.
  * @param {string|URL} url bundle folder
- * @param {{fetch?: typeof fetch, caches?: CacheStorage, cacheName?: string, stage?: (name: string, entry: object, bytes: Uint8Array) => void}} [options]
+ * @param {{fetch?: typeof fetch, caches?: CacheStorage, cacheName?: string, stage?: (name: string, entry: object, bytes: Uint8Array) => void, defer?: (manifest: object) => string[]}} [options]
  */
 export async function syncBundle(url, options = {}) {
   const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -197,17 +240,23 @@ export async function syncBundle(url, options = {}) {
   mark('manifest-read');
   const storedManifestValue = stored ? parseManifest(stored.bytes) : null;
   const sections = sectionSource(cache, fetchFn, base);
+  // Sections of the stored version left unread until readDeferred() (options.defer).
+  const deferredNames = new Set(storedManifestValue && options.defer ? options.defer(storedManifestValue) : []);
   // The stored version is read and checked while the server is asked: it is what is
   // used unless the server has a new one (and then the sections they share are reused).
-  if (storedManifestValue) sections.prefetch(storedManifestValue);
+  if (storedManifestValue) sections.prefetch(storedManifestValue, deferredNames);
 
   // The last good version, used whenever the server's cannot be.
   const useStored = async (status, problem) => {
     mark('manifest-checked');
-    const { files, staged } = await sections.collect(storedManifestValue, options.stage ?? null);
+    const { files, staged } = await sections.collect(storedManifestValue, options.stage ?? null, deferredNames);
     mark('sections-ready');
     files['manifest.json'] = stored.bytes;
-    return new SyncResult({ manifest: storedManifestValue, files, staged, status, problem });
+    const later = Object.entries(storedManifestValue.sections).filter(([name]) => deferredNames.has(name));
+    return new SyncResult({
+      manifest: storedManifestValue, files, staged, status, problem,
+      deferred: later.map(([, entry]) => entry.file), readDeferred: () => sections.checked(later),
+    });
   };
 
   let response;

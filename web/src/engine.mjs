@@ -109,6 +109,9 @@ export class Recommender {
   #encoder = null;
   #ortWasmPaths;
   #ortUrl;
+  // Files of the bundle not given to load (a synced bundle's `deferred`), and how to get them.
+  #deferred;
+  #deferredFiles;
 
   constructor(module, engine, manifest, files, options = {}) {
     this.#ortWasmPaths = options.ortWasmPaths;
@@ -116,6 +119,8 @@ export class Recommender {
     this.#engine = engine;
     this.#manifest = manifest;
     this.#files = files;
+    this.#deferred = new Set(options.deferred ?? []);
+    this.#deferredFiles = options.deferredFiles ?? null;
   }
 
   /**
@@ -128,9 +133,33 @@ export class Recommender {
     if (bundle == null || typeof bundle.files !== 'object') throw new TypeError('load: expected a bundle URL or {manifest, files}');
     // fetchBundle has checked every section's SHA-256 with WebCrypto; the core then
     // skips its own (slower) hashing of the same bytes. Other sources are hashed there.
+    // Files left out (syncBundle's `defer`: the encoder, and the HNSW indexes when the
+    // core scores every item) are asked for when first needed: options.deferredFiles
+    // (the worker's, from the page) or the synced bundle's own readDeferred().
+    const deferred = Array.isArray(bundle.deferred) ? bundle.deferred : [];
+    const deferredFiles = options.deferredFiles ?? (typeof bundle.readDeferred === 'function' ? () => bundle.readDeferred() : null);
     const engine = module.Engine.load(bundle.files, bundle.verified === true);
     const manifest = bundle.manifest ?? JSON.parse(new TextDecoder().decode(bundle.files['manifest.json']));
-    return new Recommender(module, engine, manifest, bundle.files, options);
+    return new Recommender(module, engine, manifest, bundle.files, { ...options, deferred, deferredFiles });
+  }
+
+  // Makes sure the files of these sections are here (and the indexes' in the core),
+  // fetching the deferred ones once. Files checked by whoever supplies them.
+  async #need(sections) {
+    const files = sections.map((name) => this.#manifest.sections?.[name]?.file).filter((f) => f != null);
+    if (!files.some((f) => this.#deferred.has(f))) return;
+    if (this.#deferredFiles == null) throw new Error(`reco: bundle files ${files.join(', ')} were not loaded`);
+    const got = await this.#deferredFiles();
+    const forCore = {};
+    for (const [file, bytes] of Object.entries(got)) {
+      if (!this.#deferred.has(file)) continue;
+      this.#deferred.delete(file);
+      this.#files[file] = bytes;
+      if (file === this.#manifest.sections.hnsw_factors?.file || file === this.#manifest.sections.hnsw_content?.file) forCore[file] = bytes;
+    }
+    if (Object.keys(forCore).length > 0) this.#live().addFiles(forCore, true);
+    const missing = files.filter((f) => this.#deferred.has(f));
+    if (missing.length > 0) throw new Error(`reco: bundle files ${missing.join(', ')} were not supplied`);
   }
 
   #live() {
@@ -176,6 +205,7 @@ export class Recommender {
     if (this.#encoder == null) {
       const entry = this.#manifest.sections?.encoder;
       if (entry == null) throw new Error('reco: this bundle has no text encoder');
+      await this.#need(['encoder']);
       const { TextEncoderSession, setOrtWasmPaths, loadOrt } = await import('./encoder.mjs');
       if (this.#ortWasmPaths != null) setOrtWasmPaths(this.#ortWasmPaths);
       await loadOrt(this.#ortUrl);
@@ -204,6 +234,7 @@ export class Recommender {
     const infoJson = JSON.stringify(check(info, (i) => i != null && typeof i === 'object', 'addItem: info must be an object'));
     const tokens = JSON.parse(this.#live().tokenizeItem(infoJson));
     const [embedding] = await (await this.#encoderSession()).embed([tokens]);
+    await this.#need(['hnsw_factors', 'hnsw_content']);  // the core adds the item to both indexes
     return this.#live().addItem(String(id), infoJson, embedding);
   }
 

@@ -166,8 +166,11 @@ export interface RecommenderWorker extends RecommenderClient {
   call(method: string, args: unknown[]): Promise<unknown>;
   /** Moves one section's bytes to the worker before loadBundle; the worker checks their size and SHA-256 against `entry`, and the load that lists the file in `staged` fails if they do not match. */
   stage(name: string, entry: { file: string; bytes: number; sha256: string }, bytes: Uint8Array): Promise<void>;
-  /** Loads a bundle (a folder URL, or {manifest, files, staged?}); with transfer, the files' buffers are moved rather than copied. */
-  loadBundle(source: string | URL | (FetchedBundle & { staged?: string[] }), options?: { transfer?: boolean }): Promise<BundleInfo>;
+  /**
+   * Loads a bundle (a folder URL, or {manifest, files, staged?}); with transfer, the files' buffers are moved rather than copied.
+   * A synced bundle's `deferred` files are read with its readDeferred() when the worker first needs them.
+   */
+  loadBundle(source: string | URL | (FetchedBundle & { staged?: string[]; deferred?: string[]; readDeferred?: () => Promise<Record<string, Uint8Array>> }), options?: { transfer?: boolean }): Promise<BundleInfo>;
 }
 export declare const RecommenderWorker: {
   load(source: string | URL | FetchedBundle, options?: CreateOptions): Promise<RecommenderWorker>;
@@ -181,5 +184,7 @@ export function loadModule(wasmUrl?: string | null, compiled?: WebAssembly.Modul
 /** Downloads manifest.json and every section, checking sizes and SHA-256 (WebCrypto). */
 export function fetchBundle(url: string | URL, options?: { fetch?: typeof fetch }): Promise<FetchedBundle>;
 export function sha256Hex(bytes: BufferSource): Promise<string>;
+/** Sections a first ranking does not read: the encoder, and both HNSW indexes when items <= ranker.exact_below. */
+export function deferrableSections(manifest: object): string[];
 export function verifySection(name: string, entry: { file: string; bytes: number; sha256: string }, bytes: Uint8Array): Promise<void>;
 export function parseManifest(bytes: Uint8Array): Record<string, any>;

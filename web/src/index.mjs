@@ -10,7 +10,7 @@
 // returns a Promise. The history stays in this runtime: nothing is sent anywhere.
 import { Recommender, setWasmUrl, loadModule } from './engine.mjs';
 import { RecommenderWorker } from './worker-client.mjs';
-import { fetchBundle, sha256Hex, verifySection, parseManifest } from './bundle-fetch.mjs';
+import { fetchBundle, sha256Hex, verifySection, parseManifest, deferrableSections } from './bundle-fetch.mjs';
 import { recommenderMethods } from './methods.mjs';
 
 
@@ -37,4 +37,4 @@ export async function createRecommender(source, options = {}) {
   return new InlineRecommender(await Recommender.load(source, rest));
 }
 
-export { Recommender, RecommenderWorker, setWasmUrl, loadModule, fetchBundle, sha256Hex, verifySection, parseManifest };
+export { Recommender, RecommenderWorker, setWasmUrl, loadModule, fetchBundle, sha256Hex, verifySection, parseManifest, deferrableSections };

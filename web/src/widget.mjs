@@ -14,7 +14,7 @@
 // Events (bubbling, composed): reco-ready, reco-render, reco-open (cancelable), reco-like,
 // reco-history, reco-update, reco-error.
 import { RecommenderWorker } from './worker-client.mjs';
-import { bundleBase } from './bundle-fetch.mjs';
+import { bundleBase, deferrableSections } from './bundle-fetch.mjs';
 import { syncBundle } from './bundle-sync.mjs';
 import { HistoryStore, checkRecord, kindStrength } from './history-store.mjs';
 import { widgetStyle } from './widget-style.mjs';
@@ -148,7 +148,9 @@ export class RecoWidget extends HTMLElement {
     try {
       const [store, synced] = await Promise.all([
         HistoryStore.open(this.getAttribute('history-key') ?? bundleBase(bundle)).then((s) => { mark('history-open'); return s; }),
-        syncBundle(bundle, { stage }),
+        // The sections the first ranking does not read (the encoder; the indexes of a
+        // catalog the core scores exactly) stay stored until the worker asks for them.
+        syncBundle(bundle, { stage, defer: deferrableSections }),
       ]);
       this.#store = store;
       this.#reportSync(synced);

@@ -57,11 +57,18 @@ export class RecommenderWorker {
   #failed = null;
   #options = {};
   #prepared = Promise.resolve();
+  // The bundle being loaded or loaded, when it has deferred files, and which load it is.
+  #deferredSource = null;
+  #loads = 0;
 
   constructor(port) {
     this.#port = port;
     port.listen(
       (m) => {
+        if (m.need === 'deferred') {
+          this.#sendDeferred(m.load);
+          return;
+        }
         const p = this.#pending.get(m.id);
         if (!p) return;
         this.#pending.delete(m.id);
@@ -122,8 +129,30 @@ export class RecommenderWorker {
   async loadBundle(source, { transfer = false } = {}) {
     const src = typeof source === 'string' || source instanceof URL ? bundleBase(source) : source;
     const buffers = transfer && src.files ? [...new Set(Object.values(src.files).map((b) => b.buffer))] : [];
+    // A synced bundle's deferred files (syncBundle's `defer`) are read when the worker
+    // first asks for them (#sendDeferred).
+    const load = ++this.#loads;
+    this.#deferredSource = src.deferred?.length > 0 && typeof src.readDeferred === 'function' ? src : null;
     await this.#prepared;
-    return this.#call('load', [src, this.#options], buffers);
+    // (Functions cannot be posted: a plain source's own readDeferred stays here.)
+    const message = typeof src === 'string' ? src : { ...src, load, readDeferred: undefined };
+    return this.#call('load', [message, this.#options], buffers);
+  }
+
+  // The worker needs the deferred files of load `load`: read (and checked) here, moved to it.
+  #sendDeferred(load) {
+    const source = this.#deferredSource;
+    const send = (args, transfer = []) => {
+      if (this.#port != null && !this.#failed) this.#port.post({ id: 0, method: 'attach', args }, transfer);
+    };
+    if (load !== this.#loads || source == null) {
+      send([load, null, 'reco: the bundle has no deferred files here']);
+      return;
+    }
+    source.readDeferred().then(
+      (files) => send([load, files], [...new Set(Object.values(files).map((b) => b.buffer))]),
+      (e) => send([load, null, e?.message ?? String(e)]),
+    );
   }
 
   /** Starts a worker and loads a bundle in it (a folder URL, or {manifest, files}). */

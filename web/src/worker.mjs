@@ -50,6 +50,30 @@ function stage([name, entry, bytes]) {
   staged.set(entry.file, checked);
 }
 
+// Files the page left out of 'load' (source.deferred), asked for with {need: 'deferred'}
+// when the recommender first needs one and answered by an 'attach' message.
+let loadNumber = 0;
+let deferred = null;
+let deferredAnswer = null;
+
+function deferredFiles() {
+  if (deferred == null) {
+    const asked = new Promise((resolve, reject) => { deferredAnswer = { resolve, reject }; });
+    asked.catch(() => { if (deferred === asked) deferred = null; });  // asked again on the next need
+    deferred = asked;
+    port.post({ need: 'deferred', load: loadNumber });
+  }
+  return deferred;
+}
+
+function attach([load, files, problem]) {
+  if (load !== loadNumber || deferredAnswer == null) return;
+  const answer = deferredAnswer;
+  deferredAnswer = null;
+  if (files) answer.resolve(files);
+  else answer.reject(new Error(problem));
+}
+
 async function handle({ method, args }) {
   if (method === 'prepare') {
     mark('prepare');
@@ -60,8 +84,12 @@ async function handle({ method, args }) {
   }
   if (method === 'load') {
     mark('load');
-    const [source, ...rest] = args;
-    const next = await Recommender.load(await withStaged(source), ...rest);
+    const [source, options = {}] = args;
+    loadNumber = source?.load ?? loadNumber + 1;
+    deferredAnswer?.reject(new Error('reco: another bundle was loaded'));
+    deferred = null;
+    deferredAnswer = null;
+    const next = await Recommender.load(await withStaged(source), { ...options, deferredFiles });
     mark('engine-loaded');
     recommender?.dispose();
     recommender = next;
@@ -82,6 +110,10 @@ async function handle({ method, args }) {
 // recorded, at once; the 'load' it is for waits for its check.)
 let queue = Promise.resolve();
 port.listen((message) => {
+  if (message.method === 'attach') {
+    attach(message.args);
+    return;
+  }
   if (message.method === 'stage') {
     try {
       stage(message.args);

@@ -3,7 +3,8 @@
 // fetching only its new sections and dropping the old ones, and every way the new
 // version can fail (HTTP error, bad JSON, truncated or corrupted section, no server)
 // keeping the last good version; a damaged stored section is fetched again; with
-// `stage`, stored sections are handed over unchecked (size aside) instead of hashed.
+// `stage`, stored sections are handed over unchecked (size aside) instead of hashed;
+// with `defer`, the sections named are left unread until readDeferred().
 // Bundles here are synthetic (sync only reads the manifest's section list).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,7 +36,7 @@ test('bundle sync: ETag revalidation, atomic updates, last good version on every
     state.requests.push({ path, ifNoneMatch: req.headers['if-none-match'] ?? null });
     if (path === '/page.html') {
       res.setHeader('Content-Type', 'text/html');
-      res.end('<!doctype html><meta charset="utf-8"><script type="module">import { syncBundle } from "/src/bundle-sync.mjs"; const view = (r) => ({ status: r.status, version: r.modelVersion, previous: r.previousVersion, problem: r.problem, files: Object.keys(r.files).sort(), staged: r.staged.map((f) => f.split(".")[0]).sort() }); window.sync = async () => view(await syncBundle("/bundle/")); window.syncStaged = async () => { const got = []; const r = await syncBundle("/bundle/", { stage: (name, entry, bytes) => got.push(`${name}:${bytes.length === entry.bytes}`) }); return { ...view(r), got: got.sort() }; }; window.ready = true;</script>');
+      res.end('<!doctype html><meta charset="utf-8"><script type="module">import { syncBundle } from "/src/bundle-sync.mjs"; const view = (r) => ({ status: r.status, version: r.modelVersion, previous: r.previousVersion, problem: r.problem, files: Object.keys(r.files).sort(), staged: r.staged.map((f) => f.split(".")[0]).sort() }); window.sync = async () => view(await syncBundle("/bundle/")); window.syncStaged = async () => { const got = []; const r = await syncBundle("/bundle/", { stage: (name, entry, bytes) => got.push(`${name}:${bytes.length === entry.bytes}`) }); return { ...view(r), got: got.sort() }; }; window.syncDeferred = async (names) => { const got = []; const r = await syncBundle("/bundle/", { stage: (name) => got.push(name), defer: () => names }); const deferred = r.deferred.map((f) => f.split(".")[0]); const later = Object.entries(await r.readDeferred()).map(([f, b]) => `${f.split(".")[0]}:${new TextDecoder().decode(b)}`).sort(); return { ...view(r), got: got.sort(), deferred, later }; }; window.ready = true;</script>');
       return;
     }
     if (path.startsWith('/src/')) {
@@ -159,6 +160,27 @@ test('bundle sync: ETag revalidation, atomic updates, last good version on every
   assert.deepEqual(r.staged, ['b', 'd']);
   assert.deepEqual(r.files, [aFile, 'manifest.json'].sort());
   assert.deepEqual(sectionRequests(), ['a']);
+
+  // With `defer`, the named sections of the stored version are neither read nor staged
+  // but listed in `deferred`; readDeferred() reads and checks them, downloading a
+  // damaged copy again.
+  reset();
+  r = await page.evaluate(() => window.syncDeferred(['d']));
+  assert.equal(r.status, 'current');
+  assert.deepEqual(r.staged, ['a', 'b']);
+  assert.deepEqual(r.got, ['a', 'b']);
+  assert.deepEqual(r.deferred, ['d']);
+  assert.deepEqual(r.later, ['d:delta']);
+  assert.deepEqual(sectionRequests(), []);
+  await page.evaluate(async (url) => (await caches.open('reco-bundles')).put(url, new Response('delte')), `${origin}/bundle/${dFile}`);
+  reset();
+  r = await page.evaluate(() => window.syncDeferred(['d']));
+  assert.deepEqual(r.later, ['d:delta']);
+  assert.deepEqual(sectionRequests(), ['d']);
+  reset();
+  r = await page.evaluate(() => window.syncDeferred(['d']));
+  assert.deepEqual(r.later, ['d:delta']);
+  assert.deepEqual(sectionRequests(), [], 'the downloaded copy was stored');
 
   // No server: the stored version, offline.
   await new Promise((res) => { server.close(res); server.closeAllConnections(); });

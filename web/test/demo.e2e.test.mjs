@@ -121,11 +121,14 @@ test('demo page and widget in Chromium: likes, persistence, offline, model updat
   await page.screenshot({ path: join(artifacts, 'demo.png') });
 
   // Text search through the encoder.
-  await page.fill('#query', 'star wars');
-  await page.click('#search button[type=submit]');
-  await page.waitForFunction(() => document.getElementById('catalog-status').textContent.startsWith('Best matches'), null, { timeout: 60_000 });
-  const found = await page.$$eval('#catalog li .title', (els) => els.slice(0, 5).map((e) => e.textContent));
-  assert.ok(found.some((title) => /Star Wars/.test(title)), `search for "star wars" found ${found.join(', ')}`);
+  const searchFinds = async (query, pattern) => {
+    await page.fill('#query', query);
+    await page.click('#search button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('catalog-status').textContent.startsWith('Best matches'), null, { timeout: 60_000 });
+    const titles = await page.$$eval('#catalog li .title', (els) => els.slice(0, 5).map((e) => e.textContent));
+    assert.ok(titles.some((title) => pattern.test(title)), `search for "${query}" found ${titles.join(', ')}`);
+  };
+  await searchFinds('star wars', /Star Wars/);
 
   // Reload: the history is still there, and so are the same recommendations.
   await open(page, url);
@@ -134,6 +137,9 @@ test('demo page and widget in Chromium: likes, persistence, offline, model updat
   assert.deepEqual(reloaded.cards.map((c) => c.id), afterLikes.cards.map((c) => c.id));
   assert.equal(reloaded.sync.status, 'current');
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  // The reload left the encoder in storage (the first ranking does not read it); a
+  // search reads it then.
+  await searchFinds('star wars', /Star Wars/);
 
   // A stored section damaged on the device (same size, other bytes): the worker's check
   // refuses it, the widget reads the model again, downloads that file, and shows the same
@@ -143,12 +149,13 @@ test('demo page and widget in Chromium: likes, persistence, offline, model updat
     const bytes = await (await (await caches.open('reco-bundles')).match(url)).arrayBuffer();
     return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
   }, u);
-  await page.evaluate(async (url) => {
+  const damageStored = (u) => page.evaluate(async (url) => {
     const cache = await caches.open('reco-bundles');
     const bytes = new Uint8Array(await (await cache.match(url)).arrayBuffer());
     bytes[bytes.length >> 1] ^= 0xff;
     await cache.put(url, new Response(bytes));
-  }, factorsUrl);
+  }, u);
+  await damageStored(factorsUrl);
   assert.notEqual(await storedSha(factorsUrl), m1.sections.factors.sha256);
   logs.length = 0;
   await open(page, url);
@@ -157,6 +164,17 @@ test('demo page and widget in Chromium: likes, persistence, offline, model updat
   assert.deepEqual(repaired.cards.map((c) => c.id), afterLikes.cards.map((c) => c.id));
   assert.ok(logs.some((l) => l.startsWith('warning:') && l.includes("'factors'") && l.includes('SHA-256')), `console: ${logs.join('\n')}`);
   assert.equal(await storedSha(factorsUrl), m1.sections.factors.sha256);
+
+  // The same for a section the warm start leaves in storage (the encoder): its check
+  // fails when a search first reads it, it is downloaded again and the search works.
+  const encoderUrl = `${server.origin}/bundles/movies/${m1.sections.encoder.file}`;
+  await damageStored(encoderUrl);
+  assert.notEqual(await storedSha(encoderUrl), m1.sections.encoder.sha256);
+  await open(page, url);
+  assert.equal((await widgetState(page)).sync.status, 'current');
+  await searchFinds('star wars', /Star Wars/);
+  assert.equal(await storedSha(encoderUrl), m1.sections.encoder.sha256);
+  await open(page, url);  // the catalog as it was, for the likes below
 
   // The server goes away: the open page still ranks, and reopens offline.
   await server.stop();

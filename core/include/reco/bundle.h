@@ -76,9 +76,30 @@ struct DecodeOptions {
   // same bytes against the same manifest itself (the browser does, with WebCrypto, at
   // native speed). Sizes, dtypes, shapes and every structural check still run.
   bool verify_checksums = true;
+  // false leaves both HNSW sections unread: the model's factor_index and content_index
+  // stay empty (and the model is checked in full only by restore_indexes). A ranker
+  // scoring every item (!ranking_needs_indexes) ranks such a model exactly as the full
+  // one; add_item and larger catalogs need restore_indexes first. The browser's warm
+  // start uses this to skip reading and rebuilding indexes it does not search.
+  bool restore_indexes = true;
+  // false leaves the encoder section unread and LoadedBundle::encoder_onnx empty (for
+  // a runtime that gets the ONNX bytes on its own, e.g. only when it first encodes a
+  // text). Ignored when a decoder is given. The tokenizer is read either way.
+  bool read_encoder = true;
 };
 
 LoadedBundle decode_bundle(const BundleSource& source, const EncoderDecoder& decode_encoder = {}, const DecodeOptions& options = {});
+
+// Whether rank() searches the HNSW indexes of this model (catalogs above
+// params.exact_below) rather than scoring every item, which needs neither index.
+bool ranking_needs_indexes(const HybridModel& model);
+
+// Reads, checks and puts in place both HNSW indexes that decode_bundle left out
+// (DecodeOptions::restore_indexes = false), from the same bundle (`manifest` is
+// LoadedBundle::manifest), then validates the whole model. Must run before any item is
+// added (a ParamError otherwise). On failure (a DataError naming the section) the model
+// is left without indexes, as before the call.
+void restore_indexes(HybridModel& model, const nlohmann::json& manifest, const BundleSource& source, const DecodeOptions& options = {});
 
 // Checks and parses manifest.json alone (format, version, section table); the bundle
 // reader's first step, separate so it can be fuzzed and served on its own.
