@@ -10,7 +10,8 @@
 # BUNDLE_DIR defaults to build/bundles/ml-latest-small (exported first when missing);
 # SECONDS per run, default 10; CONNECTIONS default 64. Assumes scripts/build.sh has run;
 # installs wrk if missing. wrk runs on the same machine, so it takes CPU from the server.
-# RECO_SERVE_ARGS adds options to `reco serve` (e.g. "--rank-slots 128" for comparisons).
+# RECO_SERVE_ARGS adds options to `reco serve` (e.g. "--rank-slots 128" for comparisons);
+# RECO_LOAD_ROUTES picks the runs (default "section manifest recommendations").
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -73,21 +74,35 @@ base="http://127.0.0.1:$port"
 section=$(node -e 'const m = require(process.argv[1]); console.log(m.sections.factors.file)' "$(cd "$bundle" && pwd)/manifest.json")
 section_bytes=$(stat -c %s "$bundle/$section")
 
+# The server's CPU time so far (user + system, in clock ticks).
+server_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+
 run() {  # name, url, extra wrk args
   local name=$1 url=$2
   shift 2
-  local out
+  local out ticks0 ticks1
+  ticks0=$(server_ticks)
   out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "$@" "$url")
-  local rps p50 p99 errors
+  ticks1=$(server_ticks)
+  local rps p50 p99 errors requests cpu_us
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   errors=$(awk '/Non-2xx|Socket errors/' <<<"$out")
-  printf '%-44s %10s req/s   p50 %8s   p99 %8s   %s\n' "$name" "$rps" "$p50" "$p99" "$errors"
+  # Server CPU per request: steadier than throughput on a machine shared with wrk and
+  # with whatever else runs.
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  cpu_us=$(awk -v t="$((ticks1 - ticks0))" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }')
+  printf '%-44s %10s req/s   p50 %8s   p99 %8s   server CPU %5s us/req   %s\n' "$name" "$rps" "$p50" "$p99" "$cpu_us" "$errors"
 }
 
 echo "reco serve on $base, $(basename "$(cd "$bundle" && pwd)") bundle, wrk -t2 -c$connections -d${seconds}s, $(nproc) cores"
-run "GET section ($section_bytes bytes)" "$base/bundles/model/$section"
-run "GET manifest.json" "$base/bundles/model/manifest.json"
-run "POST /api/v1/recommendations (history 50)" "$base/api/v1/recommendations" -s "$work/bodies.lua"
+for route in ${RECO_LOAD_ROUTES:-section manifest recommendations}; do
+  case $route in
+    section) run "GET section ($section_bytes bytes)" "$base/bundles/model/$section" ;;
+    manifest) run "GET manifest.json" "$base/bundles/model/manifest.json" ;;
+    recommendations) run "POST /api/v1/recommendations (history 50)" "$base/api/v1/recommendations" -s "$work/bodies.lua" ;;
+    *) echo "unknown route '$route' in RECO_LOAD_ROUTES (section, manifest, recommendations)" >&2; exit 2 ;;
+  esac
+done
 curl -s "$base/api/v1/metrics" | grep -E '^reco_http_requests_total\{route="/api/v1/recommendations"' || true

@@ -33,7 +33,7 @@ void drop_parsed_ranges(const httplib::Request& req) { const_cast<httplib::Reque
 
 }  // namespace
 
-void configure_server(httplib::Server& server, AccessLog* log, HttpMetrics* metrics) {
+void configure_server(httplib::Server& server, AccessLog* log, HttpMetrics* metrics, socket_t* listening) {
   server.set_payload_max_length(kMaxRequestBodyBytes);
   server.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
   // Headers and body go out in separate writes: with Nagle's algorithm the body then
@@ -44,9 +44,12 @@ void configure_server(httplib::Server& server, AccessLog* log, HttpMetrics* metr
   server.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
   // SO_REUSEADDR only (a restart can bind while old connections linger in TIME_WAIT).
   // Not SO_REUSEPORT: a second server on a busy port must fail, not share it.
-  server.set_socket_options([](socket_t sock) {
+  // httplib calls this for the listening socket only (accepted sockets are not passed
+  // through it), before binding.
+  server.set_socket_options([listening](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    if (listening) *listening = sock;
   });
 
   server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
@@ -95,6 +98,8 @@ void configure_server(httplib::Server& server, AccessLog* log, HttpMetrics* metr
     if (metrics) metrics->record(req.path, req.method, res.status, stats.ms ? std::optional<double>(*stats.ms / 1000.0) : std::nullopt);
   });
 }
+
+bool widen_listen_backlog(socket_t listening) { return listening != INVALID_SOCKET && ::listen(listening, kListenBacklog) == 0; }
 
 std::optional<std::string> read_request_body(const httplib::ContentReader& reader, httplib::Response& res) {
   std::string body;

@@ -31,8 +31,21 @@ inline constexpr std::size_t kWorkerThreads = 128;
 // megabytes of stack).
 inline constexpr std::size_t kMaxPathBytes = 2048;
 
+// Pending connections the listening socket queues for accept(). httplib 0.11.4 listens
+// with a backlog of 5: when more clients connect at once (64 wrk connections reopening
+// after their keep-alive limit), the kernel drops the rest of the handshakes and those
+// clients retry a second later, so a burst of new connections meant p99 latencies of
+// about 1 s (and nstat's TcpExtListenOverflows counting up).
+inline constexpr int kListenBacklog = 1024;
+
 // `log` and `metrics` may be null (no access log, no metrics); they must outlive the server.
-void configure_server(httplib::Server& server, AccessLog* log, HttpMetrics* metrics = nullptr);
+// When `listening` is given, the listening socket is stored there once httplib creates
+// it (for widen_listen_backlog after binding).
+void configure_server(httplib::Server& server, AccessLog* log, HttpMetrics* metrics = nullptr, socket_t* listening = nullptr);
+
+// Sets the listening socket's backlog to kListenBacklog (listen() again on a socket that
+// listens already only changes its backlog). Returns false, with errno, on failure.
+bool widen_listen_backlog(socket_t listening);
 
 // Every handler for a method with a body (POST, PUT, PATCH, DELETE) must be a
 // HandlerWithContentReader that reads the body through this: httplib 0.11.4 enforces

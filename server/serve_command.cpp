@@ -64,7 +64,7 @@ std::filesystem::path canonical_dir(const std::string& dir, const std::string& p
 // Binds, or throws naming host and port. httplib reports failure as a bare false;
 // errno still holds the reason from the failed socket call. The host is resolved here
 // first because a failed lookup leaves nothing useful in errno.
-int bind_or_throw(httplib::Server& server, const std::string& host, int port) {
+int bind_or_throw(httplib::Server& server, const std::string& host, int port, const socket_t& listening) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -74,7 +74,12 @@ int bind_or_throw(httplib::Server& server, const std::string& host, int port) {
   freeaddrinfo(found);
   errno = 0;
   const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
-  if (bound > 0) return bound;
+  if (bound > 0) {
+    if (!serve::widen_listen_backlog(listening))
+      std::fprintf(stderr, "reco serve: cannot raise the listen backlog to %d (%s); bursts of new connections may wait\n", serve::kListenBacklog,
+                   std::strerror(errno));
+    return bound;
+  }
   const int err = errno;
   std::string why = err == EADDRINUSE    ? "the port is already in use"
                     : err == EADDRNOTAVAIL ? "the address is not one of this machine's"
@@ -114,7 +119,8 @@ int run_serve(const ServeArgs& a) {
   }
 
   httplib::Server server;
-  serve::configure_server(server, log.get(), &metrics);
+  socket_t listening = INVALID_SOCKET;
+  serve::configure_server(server, log.get(), &metrics, &listening);
   std::unique_ptr<serve::InteractionStore> store;
   if (!a.store.empty()) store = std::make_unique<serve::InteractionStore>(a.store, "store");
   std::unique_ptr<serve::ModelBuilds> builds;
@@ -127,7 +133,7 @@ int run_serve(const ServeArgs& a) {
   serve::register_api_routes(server, api);  // before the static catch-all (static_routes.h)
   serve::register_static_routes(server, roots);
 
-  const int port = bind_or_throw(server, a.host, a.port);
+  const int port = bind_or_throw(server, a.host, a.port, listening);
   const std::string host = a.host.find(':') != std::string::npos ? "[" + a.host + "]" : a.host;  // IPv6 literal
   std::printf("reco serve: listening on http://%s:%d/\n", host.c_str(), port);
   std::fflush(stdout);

@@ -360,12 +360,12 @@ std::vector<std::size_t> mmr(const HybridModel& m, const Scored& sc, const std::
   return picked;
 }
 
-std::vector<Contribution> explain_cf(const HybridModel& m, const Signals& s, std::int32_t item, int top) {
-  if (!s.has_cf || top <= 0) return {};
-  const Eigen::VectorXf w = s.fold.solver.solve(m.factors.row(item).transpose());
+// The history's contributions to one item's collaborative score, from w = A^-1 y_item
+// (A the fold-in's matrix): history item j contributes c_j * (y_j . w).
+std::vector<Contribution> explain_cf(const HybridModel& m, const Signals& s, const float* w, int top) {
   std::vector<Contribution> all;
   for (std::size_t j = 0; j < s.history.size(); ++j) {
-    const float c = s.fold.confidence[j] * portable_dot(m.factors.row(s.history[j].item).data(), w.data(), static_cast<std::size_t>(m.factor_dim()));
+    const float c = s.fold.confidence[j] * portable_dot(m.factors.row(s.history[j].item).data(), w, static_cast<std::size_t>(m.factor_dim()));
     if (c > 0.0f) all.push_back({s.history[j].item, c});
   }
   std::sort(all.begin(), all.end(), [](const Contribution& a, const Contribution& b) {
@@ -373,6 +373,13 @@ std::vector<Contribution> explain_cf(const HybridModel& m, const Signals& s, std
   });
   if (all.size() > static_cast<std::size_t>(top)) all.resize(static_cast<std::size_t>(top));
   return all;
+}
+
+// A^-1 y_i for each item, as columns (solved together: PortableCholesky::solve_columns).
+Eigen::MatrixXf explanation_solves(const HybridModel& m, const Signals& s, const std::vector<std::int32_t>& items) {
+  Eigen::MatrixXf y(m.factor_dim(), static_cast<Eigen::Index>(items.size()));
+  for (std::size_t c = 0; c < items.size(); ++c) y.col(static_cast<Eigen::Index>(c)) = m.factors.row(items[c]).transpose();
+  return s.fold.solver.solve_columns(y);
 }
 
 std::vector<std::string> shared_tags(const ItemInfo& info, const std::vector<std::string>& history_tags_lower) {
@@ -400,15 +407,18 @@ std::vector<std::string> history_tags_of(const HybridModel& m, const Signals& s)
   return tags;
 }
 
+// The recommendation at position p of `sc`; `w` is A^-1 y_item (factor_dim values) for
+// its explanation, read only when the request asks for explanations and has a
+// collaborative signal.
 Recommendation recommendation(const HybridModel& m, const RankRequest& r, const Signals& s, const Scored& sc, std::size_t p,
-                              const std::vector<std::string>& history_tags) {
+                              const std::vector<std::string>& history_tags, const float* w) {
   Recommendation rec;
   rec.item = sc.items[p];
   rec.score = sc.fused[p];
   rec.cf = sc.cf[p];
   rec.content = sc.content[p];
   if (r.explain > 0) {
-    rec.because = explain_cf(m, s, rec.item, r.explain);
+    if (s.has_cf) rec.because = explain_cf(m, s, w, r.explain);
     rec.shared_tags = shared_tags(m.items[static_cast<std::size_t>(rec.item)], history_tags);
   }
   return rec;
@@ -489,7 +499,11 @@ RankResult rank(const HybridModel& m, const RankRequest& r) {
   out.cf_weight = s.cf_weight;
   out.source = s.source;
   out.candidates = static_cast<int>(sc.items.size());
-  for (std::size_t p : chosen) out.items.push_back(recommendation(m, r, s, sc, p, history_tags));
+  std::vector<std::int32_t> chosen_items;
+  for (std::size_t p : chosen) chosen_items.push_back(sc.items[p]);
+  const Eigen::MatrixXf w = r.explain > 0 && s.has_cf ? explanation_solves(m, s, chosen_items) : Eigen::MatrixXf(m.factor_dim(), 0);
+  for (std::size_t c = 0; c < chosen.size(); ++c)
+    out.items.push_back(recommendation(m, r, s, sc, chosen[c], history_tags, w.cols() ? w.col(static_cast<Eigen::Index>(c)).data() : nullptr));
   return out;
 }
 
@@ -503,7 +517,8 @@ Recommendation explain_item(const HybridModel& m, const RankRequest& r, std::int
   const auto p = static_cast<std::size_t>(std::lower_bound(sc.items.begin(), sc.items.end(), item) - sc.items.begin());
   RankRequest with_reasons = r;
   if (with_reasons.explain == 0) with_reasons.explain = 3;
-  return recommendation(m, with_reasons, s, sc, p, history_tags_of(m, s));
+  const Eigen::MatrixXf w = s.has_cf ? explanation_solves(m, s, {item}) : Eigen::MatrixXf(m.factor_dim(), 0);
+  return recommendation(m, with_reasons, s, sc, p, history_tags_of(m, s), w.cols() ? w.data() : nullptr);
 }
 
 std::int32_t add_item(HybridModel& m, const std::string& id, const ItemInfo& info) {

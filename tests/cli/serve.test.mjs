@@ -361,6 +361,36 @@ test('SIGTERM and SIGINT stop the server with exit code 0, even with a connectio
   }
 });
 
+test('a burst of new connections is queued, not dropped, while the server is busy', async () => {
+  // With the server stopped (SIGSTOP), only the kernel's accept queue takes connections:
+  // httplib's own backlog of 5 would leave all but six handshakes unanswered (clients then
+  // retry after a second); reco serve widens it, so all of them complete at once.
+  const s = await startServer();
+  const { connect } = await import('node:net');
+  const count = 40;
+  s.child.kill('SIGSTOP');
+  const sockets = [];
+  try {
+    const connected = await Promise.all(Array.from({ length: count }, () => new Promise((resolve) => {
+      const socket = connect(s.port, '127.0.0.1');
+      sockets.push(socket);
+      const timer = setTimeout(() => resolve(false), 500);
+      socket.once('connect', () => { clearTimeout(timer); resolve(true); });
+      socket.once('error', () => { clearTimeout(timer); resolve(false); });
+    })));
+    assert.equal(connected.filter(Boolean).length, count);
+    // And the server serves again once it runs.
+    s.child.kill('SIGCONT');
+    const r = await request('/api/v1/health', { port: s.port });
+    assert.equal(r.status, 200);
+  } finally {
+    s.child.kill('SIGCONT');
+    for (const socket of sockets) socket.destroy();
+    s.child.kill('SIGTERM');
+    await s.exited;
+  }
+});
+
 test('bad folders are usage errors naming the option (exit code 2)', () => {
   const run = (...args) => spawnSync(bin, ['serve', ...args], { encoding: 'utf8', timeout: 30_000 });
   const missingWeb = run('--web', join(tmp, 'no-such-dir'), '--bundles', bundles, '--port', '0');

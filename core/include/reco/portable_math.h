@@ -39,6 +39,9 @@ class PortableCholesky {
   Eigen::Index size() const { return n_; }
   // x with A x = b (b has size() values).
   Eigen::VectorXf solve(const Eigen::Ref<const Eigen::VectorXf>& b) const;
+  // X with A X = B, column by column: column c is the same bits as solve(B.col(c)), but
+  // several columns are cheaper together than one at a time.
+  Eigen::MatrixXf solve_columns(const Eigen::Ref<const Eigen::MatrixXf>& b) const;
 
  private:
   Eigen::Index n_ = 0;
