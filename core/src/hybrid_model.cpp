@@ -58,6 +58,34 @@ void HybridModel::rebuild_derived() {
   content_index = HnswIndex::build(embeddings.data(), n_items(), content_dim(), HnswMetric::Cosine, params.hnsw);
 }
 
+namespace {
+
+// Appends one item's entries to m's tag lookups.
+void append_tags_of(HybridModel& m, const ItemInfo& info) {
+  const std::size_t first = m.item_tags.size();
+  std::int32_t position = 0;
+  for (const auto* list : {&info.genres, &info.tags})
+    for (const std::string& t : *list) {
+      const std::string lower = lower_ascii(t);
+      const auto [it, added] = m.tag_index.emplace(lower, static_cast<std::int32_t>(m.tag_names.size()));
+      if (added) m.tag_names.push_back(lower);
+      if (std::find(m.item_tags.begin() + static_cast<std::ptrdiff_t>(first), m.item_tags.end(), it->second) == m.item_tags.end()) {
+        m.item_tags.push_back(it->second);
+        m.item_tag_positions.push_back(position);
+      }
+      ++position;
+    }
+  m.item_tag_offsets.push_back(static_cast<std::int32_t>(m.item_tags.size()));
+}
+
+}  // namespace
+
+std::string lower_ascii(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
 void HybridModel::refresh_lookups() {
   popular_order = popular_first(popularity, std::max(params.popular_candidates, 1000));
   item_index.clear();
@@ -65,6 +93,20 @@ void HybridModel::refresh_lookups() {
   for (std::size_t i = 0; i < item_ids.size(); ++i) item_index.emplace(item_ids[i], static_cast<std::int32_t>(i));
   factor_codes = scoring_codes(factors);
   embedding_codes = scoring_codes(embeddings);
+  item_tag_offsets.assign(1, 0);
+  item_tags.clear();
+  item_tag_positions.clear();
+  tag_names.clear();
+  tag_index.clear();
+  for (std::size_t i = 0; i < items.size(); ++i) append_tags_of(*this, items[i]);
+}
+
+void HybridModel::append_item_tags() { append_tags_of(*this, items.back()); }
+
+const std::string& HybridModel::item_tag_text(std::int32_t i, std::size_t k) const {
+  const ItemInfo& info = items[static_cast<std::size_t>(i)];
+  const auto p = static_cast<std::size_t>(item_tag_positions[k]);
+  return p < info.genres.size() ? info.genres[p] : info.tags[p - info.genres.size()];
 }
 
 std::int32_t HybridModel::find_item(const std::string& id) const {

@@ -13,12 +13,6 @@
 namespace reco {
 namespace {
 
-std::string lower_ascii(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
-
 bool contains_sorted(const std::vector<std::int32_t>& v, std::int32_t x) { return std::binary_search(v.begin(), v.end(), x); }
 
 std::vector<std::int32_t> sorted_unique(std::vector<std::int32_t> v) {
@@ -164,10 +158,10 @@ Signals prepare(const HybridModel& m, const RankRequest& r, bool all_signals = f
   return s;
 }
 
-bool carries_tag(const ItemInfo& info, const std::vector<std::string>& wanted_lower) {
-  for (const auto* list : {&info.genres, &info.tags})
-    for (const std::string& t : *list)
-      if (std::find(wanted_lower.begin(), wanted_lower.end(), lower_ascii(t)) != wanted_lower.end()) return true;
+// Whether item i carries one of the tag ids `wanted` (sorted).
+bool carries_tag(const HybridModel& m, std::int32_t i, const std::vector<std::int32_t>& wanted) {
+  for (std::int32_t k = m.item_tag_offsets[static_cast<std::size_t>(i)]; k < m.item_tag_offsets[static_cast<std::size_t>(i) + 1]; ++k)
+    if (std::binary_search(wanted.begin(), wanted.end(), m.item_tags[static_cast<std::size_t>(k)])) return true;
   return false;
 }
 
@@ -181,10 +175,15 @@ std::vector<std::int32_t> candidates(const HybridModel& m, const RankRequest& r,
   std::vector<std::int32_t> out;
   if (!r.allow.empty() || !r.tags.empty()) {
     // Filtered requests score every matching item: an index's top-N could hold too few.
-    std::vector<std::string> wanted;
-    for (const std::string& t : r.tags) wanted.push_back(lower_ascii(t));
+    // Tags no item carries match nothing; an unknown tag alone leaves no candidates.
+    std::vector<std::int32_t> wanted;
+    for (const std::string& t : r.tags) {
+      const auto it = m.tag_index.find(lower_ascii(t));
+      if (it != m.tag_index.end()) wanted.push_back(it->second);
+    }
+    wanted = sorted_unique(std::move(wanted));
     const auto consider = [&](std::int32_t i) {
-      if (!contains_sorted(blocked, i) && (wanted.empty() || carries_tag(m.items[static_cast<std::size_t>(i)], wanted))) out.push_back(i);
+      if (!contains_sorted(blocked, i) && (r.tags.empty() || carries_tag(m, i, wanted))) out.push_back(i);
     };
     if (!r.allow.empty()) {
       for (std::int32_t i : sorted_unique(r.allow)) consider(i);
@@ -237,8 +236,15 @@ std::vector<std::int32_t> candidates(const HybridModel& m, const RankRequest& r,
   int popular = m.params.popular_candidates + extra;
   if (s.source == "popular") popular = std::max(popular, r.k + extra);
   for (std::size_t p = 0; p < m.popular_order.size() && static_cast<int>(p) < popular; ++p) out.push_back(m.popular_order[p]);
-  out = sorted_unique(std::move(out));
-  out.erase(std::remove_if(out.begin(), out.end(), [&](std::int32_t i) { return contains_sorted(blocked, i); }), out.end());
+  // Unique, ascending and without blocked items, through a bitset over the catalog
+  // (cheaper than sorting the several hundred ids collected).
+  std::vector<std::uint64_t> bits((static_cast<std::size_t>(m.n_items()) + 63) / 64, 0);
+  for (std::int32_t i : out) bits[static_cast<std::size_t>(i) >> 6] |= std::uint64_t{1} << (i & 63);
+  for (std::int32_t i : blocked) bits[static_cast<std::size_t>(i) >> 6] &= ~(std::uint64_t{1} << (i & 63));
+  out.clear();
+  for (std::size_t w = 0; w < bits.size(); ++w)
+    for (std::uint64_t word = bits[w]; word != 0; word &= word - 1)
+      out.push_back(static_cast<std::int32_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(word))));
   return out;
 }
 
@@ -382,36 +388,30 @@ Eigen::MatrixXf explanation_solves(const HybridModel& m, const Signals& s, const
   return s.fold.solver.solve_columns(y);
 }
 
-std::vector<std::string> shared_tags(const ItemInfo& info, const std::vector<std::string>& history_tags_lower) {
-  std::vector<std::string> out, seen;
-  for (const auto* list : {&info.genres, &info.tags})
-    for (const std::string& t : *list) {
-      const std::string l = lower_ascii(t);
-      if (std::find(seen.begin(), seen.end(), l) != seen.end()) continue;
-      if (std::binary_search(history_tags_lower.begin(), history_tags_lower.end(), l)) {
-        out.push_back(t);
-        seen.push_back(l);
-      }
-    }
+// The item's genres and tags (as stored, first occurrence of each lower-case form) that
+// are among the history's tag ids `history_tags` (sorted).
+std::vector<std::string> shared_tags(const HybridModel& m, std::int32_t item, const std::vector<std::int32_t>& history_tags) {
+  std::vector<std::string> out;
+  for (std::int32_t k = m.item_tag_offsets[static_cast<std::size_t>(item)]; k < m.item_tag_offsets[static_cast<std::size_t>(item) + 1]; ++k)
+    if (std::binary_search(history_tags.begin(), history_tags.end(), m.item_tags[static_cast<std::size_t>(k)]))
+      out.push_back(m.item_tag_text(item, static_cast<std::size_t>(k)));
   return out;
 }
 
-// The history's genres and tags, lower-cased, sorted and unique.
-std::vector<std::string> history_tags_of(const HybridModel& m, const Signals& s) {
-  std::vector<std::string> tags;
+// The tag ids of the history's genres and tags, sorted and unique.
+std::vector<std::int32_t> history_tags_of(const HybridModel& m, const Signals& s) {
+  std::vector<std::int32_t> tags;
   for (const HistoryEntry& e : s.history)
-    for (const auto* list : {&m.items[static_cast<std::size_t>(e.item)].genres, &m.items[static_cast<std::size_t>(e.item)].tags})
-      for (const std::string& t : *list) tags.push_back(lower_ascii(t));
-  std::sort(tags.begin(), tags.end());
-  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
-  return tags;
+    for (std::int32_t k = m.item_tag_offsets[static_cast<std::size_t>(e.item)]; k < m.item_tag_offsets[static_cast<std::size_t>(e.item) + 1]; ++k)
+      tags.push_back(m.item_tags[static_cast<std::size_t>(k)]);
+  return sorted_unique(std::move(tags));
 }
 
 // The recommendation at position p of `sc`; `w` is A^-1 y_item (factor_dim values) for
 // its explanation, read only when the request asks for explanations and has a
 // collaborative signal.
 Recommendation recommendation(const HybridModel& m, const RankRequest& r, const Signals& s, const Scored& sc, std::size_t p,
-                              const std::vector<std::string>& history_tags, const float* w) {
+                              const std::vector<std::int32_t>& history_tags, const float* w) {
   Recommendation rec;
   rec.item = sc.items[p];
   rec.score = sc.fused[p];
@@ -419,7 +419,7 @@ Recommendation recommendation(const HybridModel& m, const RankRequest& r, const 
   rec.content = sc.content[p];
   if (r.explain > 0) {
     if (s.has_cf) rec.because = explain_cf(m, s, w, r.explain);
-    rec.shared_tags = shared_tags(m.items[static_cast<std::size_t>(rec.item)], history_tags);
+    rec.shared_tags = shared_tags(m, rec.item, history_tags);
   }
   return rec;
 }
@@ -494,7 +494,7 @@ RankResult rank(const HybridModel& m, const RankRequest& r) {
   } else {
     chosen = best_positions(sc, k);
   }
-  const std::vector<std::string> history_tags = r.explain > 0 ? history_tags_of(m, s) : std::vector<std::string>{};
+  const std::vector<std::int32_t> history_tags = r.explain > 0 ? history_tags_of(m, s) : std::vector<std::int32_t>{};
   RankResult out;
   out.cf_weight = s.cf_weight;
   out.source = s.source;
@@ -545,6 +545,7 @@ std::int32_t add_item(HybridModel& m, const std::string& id, const ItemInfo& inf
   m.item_ids.push_back(id);
   m.item_index.emplace(id, static_cast<std::int32_t>(n));
   m.items.push_back(info);
+  m.append_item_tags();
   m.popularity.push_back(0.0f);
   if (m.popular_order.size() < static_cast<std::size_t>(std::max(m.params.popular_candidates, 1000)))
     m.popular_order.push_back(static_cast<std::int32_t>(n));

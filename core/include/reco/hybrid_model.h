@@ -89,6 +89,16 @@ struct HybridModel {
   Int8Rows embedding_codes;
   // External id -> item index, for requests that name items by id.
   std::unordered_map<std::string, std::int32_t> item_index;
+  // Every item's genres and tags (genres first, in stored order) as ids of their
+  // lower-case forms, the first occurrence of each form only, so that explanations and
+  // tag filters compare integers: item i's are item_tags[item_tag_offsets[i] ..
+  // item_tag_offsets[i + 1]), with item_tag_positions giving each one's place in
+  // genres ++ tags (to show it as stored). tag_names[id] is the lower-case form.
+  std::vector<std::int32_t> item_tag_offsets;
+  std::vector<std::int32_t> item_tags;
+  std::vector<std::int32_t> item_tag_positions;
+  std::vector<std::string> tag_names;
+  std::unordered_map<std::string, std::int32_t> tag_index;  // lower-case form -> id
 
   std::int32_t n_items() const { return static_cast<std::int32_t>(item_ids.size()); }
   int factor_dim() const { return static_cast<int>(factors.cols()); }
@@ -98,14 +108,23 @@ struct HybridModel {
   // Recomputes gram from factors, and the lookups below, and (re)builds both indexes
   // with params.hnsw. Call after changing any of them.
   void rebuild_derived();
-  // Recomputes popular_order from popularity, item_index from item_ids and the int8
-  // codes from factors and embeddings only (a loaded bundle ships gram and indexes).
+  // Recomputes popular_order from popularity, item_index from item_ids, the tag lookups
+  // from items and the int8 codes from factors and embeddings only (a loaded bundle
+  // ships gram and indexes).
   void refresh_lookups();
+  // Appends the tag lookups of items.back() (an item just added).
+  void append_item_tags();
+  // The stored (not lower-cased) genre or tag at item_tag_positions entry k of item i.
+  const std::string& item_tag_text(std::int32_t i, std::size_t k) const;
   // The index of the item with this external id, or -1.
   std::int32_t find_item(const std::string& id) const;
   // Throws DataError naming `source` and the part that is inconsistent.
   void validate(const std::string& source) const;
 };
+
+// A-Z mapped to a-z, every other byte kept: how genres and tags compare (ids in
+// HybridModel's tag lookups, request tag filters).
+std::string lower_ascii(std::string s);
 
 // The item's factor predicted from its content embedding by the map.
 Eigen::VectorXf map_to_factor(const Eigen::MatrixXf& factor_map, const float* embedding);
