@@ -114,26 +114,36 @@ FoldIn fold_in(const FactorMatrix& item_factors, const Eigen::MatrixXf& gram, fl
   if (gram.rows() != f || gram.cols() != f) throw ParamError("gram", "shape does not match the factor dimension");
   // A = Y'Y + reg I + sum_j (c_j - 1) y_j y_j' and b = sum_j c_j y_j, accumulated
   // element by element in history order (a fixed order: see portable_math.h). Only the
-  // lower triangle of A is formed; the Cholesky reads nothing else.
-  Eigen::MatrixXf a = gram;
-  a.diagonal().array() += reg;
-  Eigen::VectorXf b = Eigen::VectorXf::Zero(f);
+  // lower triangle of A is formed; the Cholesky reads nothing else. Column by column of
+  // A with the history inside, so a column is finished while it is in cache (history
+  // outside would sweep the whole matrix once per item); the order per element is the same.
   FoldIn out;
   out.confidence.reserve(items.size());
+  std::vector<const float*> ys;
+  ys.reserve(items.size());
   for (std::size_t k = 0; k < items.size(); ++k) {
     const std::int32_t i = items[k];
     if (i < 0 || i >= item_factors.rows()) throw ParamError("item", "index " + std::to_string(i) + " is outside the catalog");
     if (!std::isfinite(values[k])) throw ParamError("value", "history value for item index " + std::to_string(i) + " is not finite");
-    const float* y = item_factors.row(i).data();
-    const float c = 1.0f + alpha * values[k];
-    const float w = c - 1.0f;
-    for (Eigen::Index col = 0; col < f; ++col) {
-      const float wy = w * y[col];
-      float* a_col = a.col(col).data();
+    ys.push_back(item_factors.row(i).data());
+    out.confidence.push_back(1.0f + alpha * values[k]);
+  }
+  Eigen::MatrixXf a(f, f);
+  Eigen::VectorXf b(f);
+  for (Eigen::Index col = 0; col < f; ++col) {
+    float* a_col = a.col(col).data();
+    const float* g_col = gram.col(col).data();
+    for (Eigen::Index row = col; row < f; ++row) a_col[row] = g_col[row];
+    a_col[col] += reg;
+    float bc = 0.0f;
+    for (std::size_t k = 0; k < ys.size(); ++k) {
+      const float* y = ys[k];
+      const float c = out.confidence[k];
+      const float wy = (c - 1.0f) * y[col];
       for (Eigen::Index row = col; row < f; ++row) a_col[row] += wy * y[row];
-      b(col) += c * y[col];
+      bc += c * y[col];
     }
-    out.confidence.push_back(c);
+    b(col) = bc;
   }
   out.solver = PortableCholesky(a);
   out.user = out.solver.solve(b);

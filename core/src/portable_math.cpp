@@ -36,6 +36,31 @@ float portable_dot(const float* a, const float* b, std::size_t n) {
   return total;
 }
 
+void portable_dots(const float* const* rows, std::size_t count, const float* q, std::size_t n, float* out) {
+  // Four rows at a time, each with portable_dot's two partial-sum vectors: eight
+  // independent add chains instead of two, and each load of q serves four rows.
+  std::size_t r = 0;
+  for (; r + 4 <= count; r += 4) {
+    Float4 lo[4], hi[4];
+    for (int t = 0; t < 4; ++t) lo[t] = hi[t] = Float4{0.0f, 0.0f, 0.0f, 0.0f};
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const Float4 q0 = load4(q + i), q1 = load4(q + i + 4);
+      for (int t = 0; t < 4; ++t) {
+        lo[t] += load4(rows[r + t] + i) * q0;
+        hi[t] += load4(rows[r + t] + i + 4) * q1;
+      }
+    }
+    for (int t = 0; t < 4; ++t) {
+      const float* a = rows[r + t];
+      float total = ((lo[t][0] + lo[t][1]) + (lo[t][2] + lo[t][3])) + ((hi[t][0] + hi[t][1]) + (hi[t][2] + hi[t][3]));
+      for (std::size_t k = i; k < n; ++k) total += a[k] * q[k];
+      out[r + t] = total;
+    }
+  }
+  for (; r < count; ++r) out[r] = portable_dot(rows[r], q, n);
+}
+
 void portable_rows_dot(const float* rows, std::size_t n_rows, std::size_t n, const float* q, float* out) {
   for (std::size_t r = 0; r < n_rows; ++r) out[r] = portable_dot(rows + r * n, q, n);
 }

@@ -147,12 +147,16 @@ Signals prepare(const HybridModel& m, const RankRequest& r, bool all_signals = f
     }
     if (s.has_cf && m.factor_map.size() != 0) {
       const Eigen::Index rows = m.factor_map.rows(), f = m.factor_map.cols();
-      s.mapped.assign(static_cast<std::size_t>(rows), 0.0f);
-      for (Eigen::Index k = 0; k < rows; ++k) {
-        double v = 0.0;  // in double, in column order: the same bits natively and in WebAssembly
-        for (Eigen::Index j = 0; j < f; ++j) v += static_cast<double>(m.factor_map(k, j)) * static_cast<double>(s.fold.user[j]);
-        s.mapped[static_cast<std::size_t>(k)] = static_cast<float>(v);
+      // Each v[k] = sum_j map(k, j) * x_u[j] in double, j ascending: the same bits natively
+      // and in WebAssembly. Column by column, so the rows' sums advance together
+      // (independent lanes) instead of one long add chain per row.
+      std::vector<double> v(static_cast<std::size_t>(rows), 0.0);
+      for (Eigen::Index j = 0; j < f; ++j) {
+        const double x = static_cast<double>(s.fold.user[j]);
+        const float* col = m.factor_map.col(j).data();
+        for (Eigen::Index k = 0; k < rows; ++k) v[static_cast<std::size_t>(k)] += static_cast<double>(col[k]) * x;
       }
+      s.mapped.assign(v.begin(), v.end());
     }
   }
   return s;
@@ -271,12 +275,17 @@ std::array<std::vector<float>, kSignalCount> signal_z_scores(const HybridModel& 
   std::array<std::vector<float>, kSignalCount> z;
   for (auto& v : z) v.assign(n, 0.0f);
   const auto d = static_cast<std::size_t>(m.content_dim());
+  if (!s.mapped.empty()) {
+    std::vector<const float*> rows(n);
+    for (std::size_t c = 0; c < n; ++c) rows[c] = m.embeddings.row(sc.items[c]).data();
+    portable_dots(rows.data(), n, s.mapped.data(), d, z[kSignalContentFactor].data());
+    for (float& v : z[kSignalContentFactor]) v += s.mapped[d];
+  }
   for (std::size_t c = 0; c < n; ++c) {
     const auto i = static_cast<std::size_t>(sc.items[c]);
     z[kSignalCf][c] = sc.cf[c];
     z[kSignalContent][c] = sc.content[c];
     if (!s.ease.empty()) z[kSignalEase][c] = s.ease[i];
-    if (!s.mapped.empty()) z[kSignalContentFactor][c] = portable_dot(m.embeddings.row(static_cast<Eigen::Index>(i)).data(), s.mapped.data(), d) + s.mapped[d];
     // sqrt tames the long tail and, unlike log, is correctly rounded on every platform.
     z[kSignalPopularity][c] = std::sqrt(m.popularity[i]);
   }
@@ -291,10 +300,14 @@ Scored score(const HybridModel& m, const Signals& s, std::vector<std::int32_t> i
   out.cf.assign(n, 0.0f);
   out.content.assign(n, 0.0f);
   out.fused.assign(n, 0.0f);
-  for (std::size_t c = 0; c < n; ++c) {
-    const std::int32_t i = out.items[c];
-    if (s.has_cf) out.cf[c] = portable_dot(m.factors.row(i).data(), s.fold.user.data(), static_cast<std::size_t>(m.factor_dim()));
-    if (s.has_content) out.content[c] = portable_dot(m.embeddings.row(i).data(), s.content.data(), static_cast<std::size_t>(m.content_dim()));
+  std::vector<const float*> rows(n);
+  if (s.has_cf) {
+    for (std::size_t c = 0; c < n; ++c) rows[c] = m.factors.row(out.items[c]).data();
+    portable_dots(rows.data(), n, s.fold.user.data(), static_cast<std::size_t>(m.factor_dim()), out.cf.data());
+  }
+  if (s.has_content) {
+    for (std::size_t c = 0; c < n; ++c) rows[c] = m.embeddings.row(out.items[c]).data();
+    portable_dots(rows.data(), n, s.content.data(), static_cast<std::size_t>(m.content_dim()), out.content.data());
   }
   if (s.source == "popular") {
     for (std::size_t c = 0; c < n; ++c) out.fused[c] = m.popularity[static_cast<std::size_t>(out.items[c])];
@@ -369,9 +382,14 @@ std::vector<std::size_t> mmr(const HybridModel& m, const Scored& sc, const std::
 // The history's contributions to one item's collaborative score, from w = A^-1 y_item
 // (A the fold-in's matrix): history item j contributes c_j * (y_j . w).
 std::vector<Contribution> explain_cf(const HybridModel& m, const Signals& s, const float* w, int top) {
+  const std::size_t h = s.history.size();
+  std::vector<const float*> rows(h);
+  for (std::size_t j = 0; j < h; ++j) rows[j] = m.factors.row(s.history[j].item).data();
+  std::vector<float> dots(h);
+  portable_dots(rows.data(), h, w, static_cast<std::size_t>(m.factor_dim()), dots.data());
   std::vector<Contribution> all;
-  for (std::size_t j = 0; j < s.history.size(); ++j) {
-    const float c = s.fold.confidence[j] * portable_dot(m.factors.row(s.history[j].item).data(), w, static_cast<std::size_t>(m.factor_dim()));
+  for (std::size_t j = 0; j < h; ++j) {
+    const float c = s.fold.confidence[j] * dots[j];
     if (c > 0.0f) all.push_back({s.history[j].item, c});
   }
   std::sort(all.begin(), all.end(), [](const Contribution& a, const Contribution& b) {

@@ -202,6 +202,52 @@ TEST_CASE("PortableCholesky solves symmetric positive definite systems", "[porta
   }
 }
 
+TEST_CASE("portable_dots is portable_dot per row, whatever the grouping", "[portable_math]") {
+  Lcg g(4242);
+  for (std::size_t n : {1, 7, 8, 9, 64, 67}) {
+    for (std::size_t count : {0, 1, 3, 4, 5, 9}) {
+      CAPTURE(n, count);
+      std::vector<std::vector<float>> rows;
+      std::vector<const float*> ptrs;
+      for (std::size_t r = 0; r < count; ++r) {
+        rows.push_back(lcg_vector(g, n));
+        for (std::size_t i = 0; i < n; i += 3) rows.back()[i] *= 4096.0f;  // make reorderings visible
+      }
+      for (const auto& r : rows) ptrs.push_back(r.data());
+      const std::vector<float> q = lcg_vector(g, n);
+      std::vector<float> out(count + 1, -7.0f);
+      portable_dots(ptrs.data(), count, q.data(), n, out.data());
+      for (std::size_t r = 0; r < count; ++r) CHECK(bits_of(out[r]) == bits_of(portable_dot(rows[r].data(), q.data(), n)));
+      CHECK(out[count] == -7.0f);
+    }
+  }
+}
+
+TEST_CASE("PortableCholesky::solve_columns is solve per column, for any number of columns", "[portable_math]") {
+  Lcg g(5150);
+  for (Eigen::Index n : {1, 3, 4, 6, 13, 40}) {
+    const Eigen::MatrixXf a = spd_matrix(g, n);
+    const PortableCholesky chol(a);
+    REQUIRE(chol.ok());
+    for (Eigen::Index m : {0, 1, 3, 4, 5, 10}) {
+      CAPTURE(n, m);
+      Eigen::MatrixXf b(n, m);
+      for (Eigen::Index c = 0; c < m; ++c) b.col(c) = lcg_eigen_vector(g, n);
+      const Eigen::MatrixXf x = chol.solve_columns(b);
+      REQUIRE(x.rows() == n);
+      REQUIRE(x.cols() == m);
+      for (Eigen::Index c = 0; c < m; ++c) {
+        const Eigen::VectorXf one = chol.solve(b.col(c));
+        for (Eigen::Index i = 0; i < n; ++i) CHECK(bits_of(x(i, c)) == bits_of(one(i)));
+      }
+    }
+  }
+  const PortableCholesky failed(Eigen::MatrixXf::Zero(3, 3));
+  const Eigen::MatrixXf x = failed.solve_columns(Eigen::MatrixXf::Ones(3, 2));
+  CHECK(x.cols() == 2);
+  CHECK(std::isnan(x(2, 1)));
+}
+
 TEST_CASE("PortableCholesky reads only the lower triangle", "[portable_math]") {
   Lcg g(31337);
   const Eigen::MatrixXf a = spd_matrix(g, 9);

@@ -20,6 +20,10 @@ namespace reco {
 // pairwise; the tail (n mod 8) is added last, in order.
 float portable_dot(const float* a, const float* b, std::size_t n);
 
+// out[r] = portable_dot(rows[r], q, n) for `count` rows anywhere in memory (the same
+// bits; several rows together are faster than one at a time).
+void portable_dots(const float* const* rows, std::size_t count, const float* q, std::size_t n, float* out);
+
 // out[r] = portable_dot(row r of `rows`, q) for a row-major rows x n matrix.
 void portable_rows_dot(const float* rows, std::size_t n_rows, std::size_t n, const float* q, float* out);
 
