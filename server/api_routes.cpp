@@ -97,17 +97,15 @@ json model_summary(const std::string& name, const json& manifest) {
 
 // Ranks a parsed request with the model, encoding a text query natively. The work runs
 // inside `gate` (a few slots per core, first come first served: fifo_gate.h).
-json rank_with(const ServedModel& m, JsonRankRequest parsed, FifoGate& gate) {
+std::string rank_with(const ServedModel& m, JsonRankRequest parsed, FifoGate& gate) {
   const HybridModel& model = m.bundle.model;
   const FifoGate::Pass pass(gate);
   if (parsed.query_text) {
     if (!model.encoder) throw ParamError("query", "this model has no text encoder");
     parsed.request.query = model.encoder->encode(*parsed.query_text);
   }
-  json out = rank_result_json(rank(model, parsed.request), model);
-  out["model"] = m.name;
-  out["model_version"] = m.version;
-  return out;
+  const RankResult result = rank(model, parsed.request);
+  return rank_result_text(result, model, {{"model", m.name}, {"model_version", m.version}});
 }
 
 // Admin routes: 403 when no token is configured, 401 unless the request carries it. The
@@ -215,7 +213,7 @@ void register_api_routes(httplib::Server& server, const ApiContext& c) {
     replace_header(res, "Cache-Control", "no-store");
     answer(res, [&] {
       const auto m = model_for(req, models);
-      send_json(res, 200, rank_with(*m, parse_rank_request(*body, m->bundle.model, "request body"), gate));
+      send_json_text(res, 200, rank_with(*m, parse_rank_request(*body, m->bundle.model, "request body"), gate));
     });
   });
   // Only POST: the history is in the body, never in a URL that proxies might log.
@@ -255,7 +253,7 @@ void register_api_routes(httplib::Server& server, const ApiContext& c) {
         if (parsed.query_text->empty()) throw ApiError{400, "query must not be empty", "query"};
         parsed.request.k = int_param(req, "k", 10, 1, 1000);
         parsed.request.explain = 0;
-        send_json(res, 200, rank_with(*m, parsed, gate));
+        send_json_text(res, 200, rank_with(*m, parsed, gate));
         return;
       }
       const int offset = int_param(req, "offset", 0, 0, model.n_items());

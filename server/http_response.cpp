@@ -33,6 +33,12 @@ void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
   set_body(res, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", "application/json");
 }
 
+void send_json_text(httplib::Response& res, int status, std::string text) {
+  res.status = status;
+  text += '\n';
+  set_body(res, std::move(text), "application/json");
+}
+
 void send_error(httplib::Response& res, int status, const std::string& message) {
   send_json(res, status, {{"error", message}});
 }

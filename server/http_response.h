@@ -18,6 +18,8 @@ void set_body(httplib::Response& res, std::string bytes, const std::string& cont
 void replace_header(httplib::Response& res, const std::string& name, const std::string& value);
 
 void send_json(httplib::Response& res, int status, const nlohmann::json& body);
+// The same for a document already written as JSON text (one line; the newline is added).
+void send_json_text(httplib::Response& res, int status, std::string text);
 
 // `{"error": message}` with `status`.
 void send_error(httplib::Response& res, int status, const std::string& message);

@@ -65,7 +65,7 @@ int run_rank(const RankArgs& a) {
         times_us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
         if (timed.items.size() != result.items.size()) throw std::logic_error("a repeated request ranked differently");
       }
-      std::printf("%s\n", rank_result_json(result, m).dump().c_str());
+      std::printf("%s\n", rank_result_text(result, m).c_str());
     } catch (const DataError& e) {
       // One bad request does not stop the others; its line keeps its place in the output.
       ++failed;

@@ -151,7 +151,7 @@ std::string Engine::recommend(const std::string& request) const {
     r.request.history = history_;
     r.request.validate(model_);
   }
-  return rank_result_json(rank(model_, r.request), model_).dump();
+  return rank_result_text(rank(model_, r.request), model_);
 }
 
 std::string Engine::similar(const std::string& id, const std::string& request) const {
@@ -161,7 +161,7 @@ std::string Engine::similar(const std::string& id, const std::string& request) c
   if (r.has_history || !r.request.query.empty()) throw ParamError("request", "similar() takes no history or query");
   r.request.history = {{i, 1.0f, 0}};
   r.request.exclude_history = true;
-  return rank_result_json(rank(model_, r.request), model_).dump();
+  return rank_result_text(rank(model_, r.request), model_);
 }
 
 std::string Engine::explain(const std::string& id, const std::string& request) const {

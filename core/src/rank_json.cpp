@@ -1,5 +1,6 @@
 #include "reco/rank_json.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -223,6 +224,164 @@ json rank_result_json(const RankResult& r, const HybridModel& m) {
                      {"shared_tags", rec.shared_tags}});
   }
   return {{"source", r.source}, {"cf_weight", r.cf_weight}, {"candidates", r.candidates}, {"items", std::move(items)}};
+}
+
+namespace {
+
+// Appends `s` as a JSON string the way nlohmann's dump does with ensure_ascii off:
+// quote, backslash and the short escapes (\b \t \n \f \r), other control characters
+// as \u00xx, everything else as is; a byte that does not continue a valid UTF-8
+// sequence becomes U+FFFD.
+void append_json_string(std::string& out, const std::string& s) {
+  out += '"';
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\b': out += "\\b"; break;
+        case '\t': out += "\\t"; break;
+        case '\n': out += "\\n"; break;
+        case '\f': out += "\\f"; break;
+        case '\r': out += "\\r"; break;
+        default:
+          if (c < 0x20) {
+            static const char hex[] = "0123456789abcdef";
+            out += "\\u00";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+      ++i;
+      continue;
+    }
+    // Length and the valid range of the second byte of a UTF-8 sequence led by c
+    // (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+    std::size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c == 0xE0) len = 3, lo = 0xA0;
+    else if (c >= 0xE1 && c <= 0xEC) len = 3;
+    else if (c == 0xED) len = 3, hi = 0x9F;
+    else if (c >= 0xEE && c <= 0xEF) len = 3;
+    else if (c == 0xF0) len = 4, lo = 0x90;
+    else if (c >= 0xF1 && c <= 0xF3) len = 4;
+    else if (c == 0xF4) len = 4, hi = 0x8F;
+    std::size_t valid = len ? 1 : 0;  // bytes of the sequence that are well formed so far
+    while (valid > 0 && valid < len && i + valid < n) {
+      const unsigned char b = p[i + valid];
+      if (b < (valid == 1 ? lo : 0x80) || b > (valid == 1 ? hi : 0xBF)) break;
+      ++valid;
+    }
+    if (len != 0 && valid == len) {
+      out.append(s, i, len);
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";  // U+FFFD for the maximal ill-formed prefix
+      i += std::max<std::size_t>(valid, 1);
+    }
+  }
+  out += '"';
+}
+
+// A float as nlohmann prints it: the value widened to double, shortest round-trip
+// digits (its to_chars), non-finite values as null.
+void append_json_number(std::string& out, float v) {
+  const double x = static_cast<double>(v);
+  if (!std::isfinite(x)) {
+    out += "null";
+    return;
+  }
+  char buf[64];
+  char* end = nlohmann::detail::to_chars(buf, buf + sizeof buf, x);
+  out.append(buf, end);
+}
+
+void append_json_int(std::string& out, long long v) { out += std::to_string(v); }
+
+}  // namespace
+
+std::string rank_result_text(const RankResult& r, const HybridModel& m, const std::vector<std::pair<std::string, std::string>>& labels) {
+  // Top-level keys in std::map order, as nlohmann::json (an object is a std::map) prints them.
+  std::vector<std::pair<std::string, std::string>> sorted_labels = labels;
+  std::sort(sorted_labels.begin(), sorted_labels.end());
+  std::string out;
+  out.reserve(512 + 512 * r.items.size());
+  bool first = true;
+  std::size_t next_label = 0;
+  const auto key = [&](const char* k) {
+    // Labels sorting before k come first.
+    while (next_label < sorted_labels.size() && sorted_labels[next_label].first < k) {
+      out += first ? "{" : ",";
+      first = false;
+      append_json_string(out, sorted_labels[next_label].first);
+      out += ':';
+      append_json_string(out, sorted_labels[next_label].second);
+      ++next_label;
+    }
+    out += first ? "{" : ",";
+    first = false;
+    out += '"';
+    out += k;
+    out += "\":";
+  };
+  key("candidates");
+  append_json_int(out, r.candidates);
+  key("cf_weight");
+  append_json_number(out, r.cf_weight);
+  key("items");
+  out += '[';
+  for (std::size_t p = 0; p < r.items.size(); ++p) {
+    const Recommendation& rec = r.items[p];
+    if (p) out += ',';
+    out += "{\"because\":[";
+    for (std::size_t b = 0; b < rec.because.size(); ++b) {
+      const Contribution& c = rec.because[b];
+      if (b) out += ',';
+      out += "{\"id\":";
+      append_json_string(out, m.item_ids[static_cast<std::size_t>(c.item)]);
+      out += ",\"score\":";
+      append_json_number(out, c.score);
+      out += ",\"title\":";
+      append_json_string(out, m.items[static_cast<std::size_t>(c.item)].title);
+      out += '}';
+    }
+    out += "],\"cf\":";
+    append_json_number(out, rec.cf);
+    out += ",\"content\":";
+    append_json_number(out, rec.content);
+    out += ",\"id\":";
+    append_json_string(out, m.item_ids[static_cast<std::size_t>(rec.item)]);
+    out += ",\"score\":";
+    append_json_number(out, rec.score);
+    out += ",\"shared_tags\":[";
+    for (std::size_t t = 0; t < rec.shared_tags.size(); ++t) {
+      if (t) out += ',';
+      append_json_string(out, rec.shared_tags[t]);
+    }
+    out += "],\"title\":";
+    append_json_string(out, m.items[static_cast<std::size_t>(rec.item)].title);
+    out += '}';
+  }
+  out += ']';
+  key("source");
+  append_json_string(out, r.source);
+  // Labels after "source".
+  while (next_label < sorted_labels.size()) {
+    out += ',';
+    append_json_string(out, sorted_labels[next_label].first);
+    out += ':';
+    append_json_string(out, sorted_labels[next_label].second);
+    ++next_label;
+  }
+  out += '}';
+  return out;
 }
 
 }  // namespace reco

@@ -463,3 +463,65 @@ TEST_CASE("parse_item_info rejects unknown fields and wrong types", "[rank_json]
   CHECK(item_error_param(R"({"genres": ["Horror", 1]})") == "item.genres[1]");
   CHECK(item_error_param(R"({"tags": [false]})") == "item.tags[0]");
 }
+
+TEST_CASE("rank_result_text is rank_result_json's dump, with labels in key order", "[rank_json]") {
+  HybridModel m = test::small_hybrid_model();
+  // Titles, ids and tags with every kind of character the escaping treats differently.
+  m.items[3].title = "Quote \" backslash \\ slash / tab \t newline \n bell \x07 unit \x1f del \x7f";
+  m.items[5].title = "Amélie (2001) — 千と千尋の神隠し 🎬";
+  m.item_ids[7] = "id with \"quotes\"";
+  m.items[7].genres = {"Sci-Fi", "Film-Noir"};
+  m.refresh_lookups();
+  RankRequest r;
+  r.history = {{3, 1.0f, 0}, {5, 2.0f, 0}, {7, 1.0f, 0}, {11, 4.0f, 0}};
+  r.k = 12;
+  r.exclude_history = false;  // so the odd titles appear as recommendations too
+  RankResult result = rank(m, r);
+  REQUIRE(!result.items.empty());
+  CHECK(rank_result_text(result, m) == rank_result_json(result, m).dump());
+
+  // Numbers of every shape: zeros, tiny, huge, integral, negative, non-finite (null).
+  const float values[] = {0.0f, -0.0f, 1.0f, -2.5f, 1e-7f, 3.0e-5f, 1e-4f, 123456.0f, 1e15f, 1e16f, 3.4e38f, 0.1f,
+                          std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::infinity(),
+                          std::numeric_limits<float>::quiet_NaN()};
+  std::size_t k = 0;
+  for (Recommendation& rec : result.items) {
+    rec.score = values[k++ % std::size(values)];
+    rec.cf = values[k++ % std::size(values)];
+    rec.content = values[k++ % std::size(values)];
+    for (Contribution& c : rec.because) c.score = values[k++ % std::size(values)];
+  }
+  result.cf_weight = -0.0f;
+  result.source = "query";
+  CHECK(rank_result_text(result, m) == rank_result_json(result, m).dump());
+
+  // Labels go where std::map puts them: before, between and after the fixed keys.
+  const std::vector<std::pair<std::string, std::string>> labels = {
+      {"model_version", "v\"2"}, {"a", "first"}, {"model", "ml"}, {"zz", "last"}, {"d", "middle"}};
+  json with = rank_result_json(result, m);
+  for (const auto& [key, value] : labels) with[key] = value;
+  CHECK(rank_result_text(result, m, labels) == with.dump());
+
+  RankResult empty;
+  empty.source = "popular";
+  CHECK(rank_result_text(empty, m) == rank_result_json(empty, m).dump());
+}
+
+TEST_CASE("rank_result_text replaces invalid UTF-8 and stays valid JSON", "[rank_json]") {
+  HybridModel m = test::small_hybrid_model();
+  RankResult result;
+  result.source = "hybrid";
+  Recommendation rec;
+  rec.item = 2;
+  rec.shared_tags = {std::string("bad \xff byte"), std::string("cut \xe2\x82"), std::string("overlong \xc0\xaf"),
+                     std::string("surrogate \xed\xa0\x80"), std::string("ok \xe2\x82\xac")};
+  result.items.push_back(rec);
+  const std::string text = rank_result_text(result, m);
+  const json j = json::parse(text);  // throws on invalid UTF-8
+  const auto& tags = j["items"][0]["shared_tags"];
+  CHECK(tags[0] == "bad \xef\xbf\xbd byte");
+  CHECK(tags[1] == "cut \xef\xbf\xbd");
+  CHECK(tags[2] == "overlong \xef\xbf\xbd\xef\xbf\xbd");
+  CHECK(tags[3] == "surrogate \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+  CHECK(tags[4] == "ok \xe2\x82\xac");
+}

@@ -38,6 +38,14 @@ JsonRankRequest parse_rank_request(const std::string& text, const HybridModel& m
 //  "content", "because": [{"id", "title", "score"}], "shared_tags"}]}
 nlohmann::json rank_result_json(const RankResult& result, const HybridModel& model);
 
+// The same document as rank_result_json(result, model).dump() (keys in the same sorted
+// order, numbers formatted alike, invalid UTF-8 replaced by U+FFFD as dump's replace
+// handler does), written straight to text: a ranking answered over HTTP spent more time
+// building and printing that JSON tree than in several ranking steps. `labels` adds
+// string fields (such as "model" and "model_version") to the top-level object.
+std::string rank_result_text(const RankResult& result, const HybridModel& model,
+                             const std::vector<std::pair<std::string, std::string>>& labels = {});
+
 // {"id", "title", "genres", "tags", "popularity"} of item `index`.
 nlohmann::json item_json(const HybridModel& model, std::int32_t index);
 // An item's metadata from {"title", "genres", "tags", "text"} (all optional).
