@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <limits>
 
@@ -46,41 +48,97 @@ std::vector<ScoredItem> top_k(const std::vector<float>& scores, int k, const std
   return pool;
 }
 
+namespace {
+
+// The order-preserving unsigned key of a float that is not NaN (-0 just below +0).
+std::uint32_t order_key(float v) {
+  std::uint32_t b;
+  std::memcpy(&b, &v, sizeof b);
+  return b & 0x80000000u ? ~b : b | 0x80000000u;
+}
+
+float from_order_key(std::uint32_t k) {
+  const std::uint32_t b = k & 0x80000000u ? k & 0x7fffffffu : ~k;
+  float v;
+  std::memcpy(&v, &b, sizeof v);
+  return v;
+}
+
+// The k-th largest (1 <= k <= values.size()) of values with no NaN: a radix select on
+// order keys, one byte per round from the top, each round counting only the values that
+// share the bytes chosen so far. Four short passes, no comparison sort.
+float kth_largest(const std::vector<float>& values, std::size_t k) {
+  std::vector<std::uint32_t> keys(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) keys[i] = order_key(values[i]);
+  std::uint32_t prefix = 0, mask = 0;
+  std::size_t need = k;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    std::size_t counts[256] = {};
+    for (std::uint32_t key : keys)
+      if ((key & mask) == prefix) ++counts[(key >> shift) & 255u];
+    std::uint32_t b = 255;
+    while (counts[b] < need) need -= counts[b--];  // the k-th lies in bucket b
+    prefix |= b << shift;
+    mask |= 255u << shift;
+  }
+  return from_order_key(prefix);
+}
+
+}  // namespace
+
 void top_n_items(std::vector<float>& scores, std::size_t n, std::vector<std::int32_t>& out) {
   n = std::min(n, scores.size());
   if (n == 0) return;
+  // The sample's r-th largest, r about 1.5 n / kStride (+ slack), is a bound t0 that about
+  // 1.5 n scores reach. NaN never reaches a bound; a bound of -inf (too few finite
+  // scores) is left to the exact path below, which ranks NaN as -inf.
+  constexpr std::size_t kStride = 16;
+  const std::size_t rank_in_sample = (3 * n) / (2 * kStride) + 8;
+  const std::size_t sampled = (scores.size() + kStride - 1) / kStride;
+  if (sampled > rank_in_sample) {
+    std::vector<float> sample(sampled);
+    for (std::size_t i = 0, k = 0; i < scores.size(); i += kStride, ++k)
+      sample[k] = std::isnan(scores[i]) ? -std::numeric_limits<float>::infinity() : scores[i];
+    const float t0 = kth_largest(sample, rank_in_sample);
+    if (t0 > -std::numeric_limits<float>::infinity()) {
+      // Indices of the scores >= t0, ascending (written densely: no growth, no branch).
+      std::vector<std::int32_t> reached(scores.size());
+      std::size_t count = 0;
+      for (std::size_t i = 0; i < scores.size(); ++i) {
+        reached[count] = static_cast<std::int32_t>(i);
+        count += scores[i] >= t0 ? 1 : 0;
+      }
+      if (count >= n) {
+        std::vector<float> values(count);
+        for (std::size_t c = 0; c < count; ++c) values[c] = scores[static_cast<std::size_t>(reached[c])];
+        const float threshold = kth_largest(values, n);
+        std::size_t above = 0;
+        for (float v : values) above += v > threshold ? 1 : 0;
+        std::size_t ties = n - above;  // items at the threshold to take, smallest index first
+        for (std::size_t c = 0; c < count; ++c) {
+          if (values[c] > threshold) {
+            out.push_back(reached[c]);
+          } else if (values[c] == threshold && ties > 0) {
+            out.push_back(reached[c]);
+            --ties;
+          }
+        }
+        return;
+      }
+    }
+  }
+  // Exact over all scores: NaN as -inf, the n-th largest from a min-heap.
   for (float& v : scores)
     if (std::isnan(v)) v = -std::numeric_limits<float>::infinity();
-  float threshold = 0.0f;
-  bool found = false;
-  constexpr std::size_t kStride = 8;
-  const std::size_t rank_in_sample = (3 * n) / (2 * kStride) + 8;
-  std::vector<float> sample;
-  for (std::size_t i = 0; i < scores.size(); i += kStride) sample.push_back(scores[i]);
-  if (sample.size() > rank_in_sample) {
-    std::nth_element(sample.begin(), sample.begin() + static_cast<std::ptrdiff_t>(rank_in_sample - 1), sample.end(), std::greater<float>());
-    const float t0 = sample[rank_in_sample - 1];
-    std::vector<float> reached;
-    reached.reserve(2 * n);
-    for (float v : scores)
-      if (v >= t0) reached.push_back(v);
-    if (reached.size() >= n) {
-      std::nth_element(reached.begin(), reached.begin() + static_cast<std::ptrdiff_t>(n - 1), reached.end(), std::greater<float>());
-      threshold = reached[n - 1];
-      found = true;
-    }
+  std::vector<float> heap(scores.begin(), scores.begin() + static_cast<std::ptrdiff_t>(n));
+  std::make_heap(heap.begin(), heap.end(), std::greater<float>());
+  for (std::size_t i = n; i < scores.size(); ++i) {
+    if (scores[i] <= heap.front()) continue;
+    std::pop_heap(heap.begin(), heap.end(), std::greater<float>());
+    heap.back() = scores[i];
+    std::push_heap(heap.begin(), heap.end(), std::greater<float>());
   }
-  if (!found) {
-    std::vector<float> heap(scores.begin(), scores.begin() + static_cast<std::ptrdiff_t>(n));
-    std::make_heap(heap.begin(), heap.end(), std::greater<float>());
-    for (std::size_t i = n; i < scores.size(); ++i) {
-      if (scores[i] <= heap.front()) continue;
-      std::pop_heap(heap.begin(), heap.end(), std::greater<float>());
-      heap.back() = scores[i];
-      std::push_heap(heap.begin(), heap.end(), std::greater<float>());
-    }
-    threshold = heap.front();
-  }
+  const float threshold = heap.front();
   std::size_t above = 0;
   for (float v : scores) above += v > threshold ? 1 : 0;
   std::size_t ties = n - above;  // items at the threshold to take, smallest first
@@ -93,6 +151,5 @@ void top_n_items(std::vector<float>& scores, std::size_t n, std::vector<std::int
     }
   }
 }
-
 
 }  // namespace reco

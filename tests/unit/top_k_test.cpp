@@ -74,7 +74,7 @@ TEST_CASE("top_n_items matches a full sort, ties by the smaller index") {
 }
 
 TEST_CASE("top_n_items falls back when the sample's bound is too high") {
-  // Every 8th score is large, all others small: the sample promises far more items at
+  // Every 8th score is large, all others small: the sample (every 16th) promises far more items at
   // its bound than there are, so the heap path must find the threshold.
   std::vector<float> scores(4000, 0.0f);
   for (std::size_t i = 0; i < scores.size(); ++i) scores[i] = i % 8 == 0 ? 100.0f + static_cast<float>(i) : static_cast<float>(i) * 1e-3f;
@@ -86,4 +86,30 @@ TEST_CASE("top_n_items treats NaN as the lowest score") {
   std::vector<float> scores = {std::nanf(""), 1.0f, std::nanf(""), 0.5f, -3.0f};
   CHECK(fast_top(scores, 3) == std::vector<std::int32_t>{1, 3, 4});
   CHECK(fast_top(scores, 4) == std::vector<std::int32_t>{0, 1, 3, 4});
+}
+
+TEST_CASE("top_n_items on large inputs with NaN, infinities and signed zeros") {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> pick(0, 9);
+  for (const std::size_t size : {500u, 9742u}) {
+    for (const std::size_t n : {1u, 60u, 250u, 499u}) {
+      CAPTURE(size, n);
+      std::vector<float> scores(size);
+      for (float& v : scores) {
+        const int c = pick(rng);
+        v = c == 0 ? std::nanf("") : c == 1 ? -0.0f : c == 2 ? 0.0f : c == 3 ? -std::numeric_limits<float>::infinity()
+            : c == 4 ? std::numeric_limits<float>::infinity() : static_cast<float>(pick(rng) - 5) * 0.25f;
+      }
+      std::vector<float> as_inf = scores;
+      for (float& v : as_inf)
+        if (std::isnan(v)) v = -std::numeric_limits<float>::infinity();
+      CHECK(fast_top(scores, n) == reference_top(as_inf, n));
+      // Mostly NaN and -inf: the bound is -inf, the exact path ranks NaN as -inf.
+      for (std::size_t i = 0; i < size; ++i) scores[i] = i % 50 == 0 ? 1.0f : i % 2 ? std::nanf("") : -std::numeric_limits<float>::infinity();
+      as_inf = scores;
+      for (float& v : as_inf)
+        if (std::isnan(v)) v = -std::numeric_limits<float>::infinity();
+      CHECK(fast_top(scores, n) == reference_top(as_inf, n));
+    }
+  }
 }

@@ -21,10 +21,11 @@ std::vector<ScoredItem> top_k(const std::vector<float>& scores, int k, const std
 
 // Appends to `out` the indices of the `n` largest of `scores` (ties: the smaller index),
 // in no particular order: the ranker's first stage over a whole catalog. NaNs count as
-// -infinity (and are overwritten so in `scores`). Cheaper than sorting indices by
-// score: every 8th score gives a bound t0 that about 1.5 n scores should reach, the
-// scores >= t0 are gathered, and the n-th largest of those is the n-th largest of all as
-// long as at least n reached t0 (when fewer do, a min-heap over all scores finds it).
+// -infinity (and may be overwritten so in `scores`). Cheaper than sorting indices by
+// score: every 16th score gives a bound t0 that about 1.5 n scores should reach, the
+// scores >= t0 are gathered, and the n-th largest of those (a radix select) is the n-th
+// largest of all as long as at least n reached t0 (when fewer do, a min-heap over all
+// scores finds it).
 void top_n_items(std::vector<float>& scores, std::size_t n, std::vector<std::int32_t>& out);
 
 }  // namespace reco
