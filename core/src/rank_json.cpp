@@ -15,46 +15,58 @@ std::string type_name(const json& v) { return v.type_name(); }
 
 [[noreturn]] void bad(const std::string& field, const std::string& message) { throw ParamError(field, message); }
 
+// A field's name for an error message: given as text, or as a function that writes it
+// only when an error needs it (a history of 50 entries would otherwise build 100 names).
+const std::string& name_of(const std::string& field) { return field; }
+template <typename F>
+std::string name_of(const F& field) {
+  return field();
+}
+
 // An item id as the request names it: a non-empty string or an integer.
-std::string id_of(const json& v, const std::string& field) {
+template <typename Field>
+std::string id_of(const json& v, const Field& field) {
   if (v.is_string()) {
-    if (v.get_ref<const std::string&>().empty()) bad(field, "item id must not be empty");
+    if (v.get_ref<const std::string&>().empty()) bad(name_of(field), "item id must not be empty");
     return v.get<std::string>();
   }
   // (nlohmann counts unsigned numbers as integers too: test unsigned first.)
   if (v.is_number_unsigned()) return std::to_string(v.get<std::uint64_t>());
   if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
-  bad(field, "expected an item id (string or integer), got " + type_name(v));
+  bad(name_of(field), "expected an item id (string or integer), got " + type_name(v));
 }
 
-std::int32_t item_of(const json& v, const std::string& field, const HybridModel& m) {
+template <typename Field>
+std::int32_t item_of(const json& v, const Field& field, const HybridModel& m) {
   const std::string id = id_of(v, field);
   const std::int32_t i = m.find_item(id);
-  if (i < 0) bad(field, "unknown item '" + (id.size() > 64 ? id.substr(0, 64) + "..." : id) + "'");
+  if (i < 0) bad(name_of(field), "unknown item '" + (id.size() > 64 ? id.substr(0, 64) + "..." : id) + "'");
   return i;
 }
 
-double number_of(const json& v, const std::string& field) {
-  if (!v.is_number()) bad(field, "expected a number, got " + type_name(v));
+template <typename Field>
+double number_of(const json& v, const Field& field) {
+  if (!v.is_number()) bad(name_of(field), "expected a number, got " + type_name(v));
   const double x = v.get<double>();
-  if (!std::isfinite(x)) bad(field, "must be finite");
+  if (!std::isfinite(x)) bad(name_of(field), "must be finite");
   return x;
 }
 
-std::int64_t integer_of(const json& v, const std::string& field, std::int64_t lo, std::int64_t hi) {
+template <typename Field>
+std::int64_t integer_of(const json& v, const Field& field, std::int64_t lo, std::int64_t hi) {
   if (v.is_number_integer() || v.is_number_unsigned()) {
-    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi)) bad(field, "must be at most " + std::to_string(hi));
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi)) bad(name_of(field), "must be at most " + std::to_string(hi));
     const std::int64_t x = v.get<std::int64_t>();
-    if (x < lo || x > hi) bad(field, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(x));
+    if (x < lo || x > hi) bad(name_of(field), "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(x));
     return x;
   }
   // JavaScript sends whole numbers such as 1e3 or 10.0 as floats.
   if (v.is_number_float()) {
     const double x = v.get<double>();
     if (std::isfinite(x) && x == std::floor(x) && x >= static_cast<double>(lo) && x <= static_cast<double>(hi)) return static_cast<std::int64_t>(x);
-    bad(field, "expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    bad(name_of(field), "expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   }
-  bad(field, "expected an integer, got " + type_name(v));
+  bad(name_of(field), "expected an integer, got " + type_name(v));
 }
 
 const json& array_of(const json& v, const std::string& field) {
@@ -79,26 +91,28 @@ std::vector<std::string> strings_of(const json& v, const std::string& field) {
   return out;
 }
 
-HistoryEntry history_entry(const json& v, const std::string& field, const HybridModel& m) {
+// Entry p of the request's history.
+HistoryEntry history_entry(const json& v, std::size_t p, const HybridModel& m) {
+  const auto field = [p](const char* suffix) { return [p, suffix] { return "history[" + std::to_string(p) + "]" + suffix; }; };
   HistoryEntry e;
   if (!v.is_object()) {
-    e.item = item_of(v, field, m);
+    e.item = item_of(v, field(""), m);
     return e;
   }
   bool has_item = false;
   for (const auto& [key, value] : v.items()) {
     if (key == "item") {
-      e.item = item_of(value, field + ".item", m);
+      e.item = item_of(value, field(".item"), m);
       has_item = true;
     } else if (key == "strength") {
-      e.strength = static_cast<float>(number_of(value, field + ".strength"));
+      e.strength = static_cast<float>(number_of(value, field(".strength")));
     } else if (key == "timestamp") {
-      e.timestamp = integer_of(value, field + ".timestamp", 0, std::numeric_limits<std::int64_t>::max() / 2);
+      e.timestamp = integer_of(value, field(".timestamp"), 0, std::numeric_limits<std::int64_t>::max() / 2);
     } else {
-      bad(field + "." + key, "unknown field (expected item, strength, timestamp)");
+      bad(field(".")() + key, "unknown field (expected item, strength, timestamp)");
     }
   }
-  if (!has_item) bad(field + ".item", "missing");
+  if (!has_item) bad(field(".item")(), "missing");
   return e;
 }
 
@@ -119,7 +133,8 @@ JsonRankRequest parse_rank_request(const json& j, const HybridModel& m) {
     if (key == "history") {
       out.has_history = true;
       const json& a = array_of(v, key);
-      for (std::size_t p = 0; p < a.size(); ++p) r.history.push_back(history_entry(a[p], "history[" + std::to_string(p) + "]", m));
+      r.history.reserve(a.size());
+      for (std::size_t p = 0; p < a.size(); ++p) r.history.push_back(history_entry(a[p], p, m));
     } else if (key == "query") {
       if (!v.is_string()) bad(key, "expected a string, got " + type_name(v));
       out.query_text = v.get<std::string>();

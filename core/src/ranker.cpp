@@ -133,17 +133,18 @@ Signals prepare(const HybridModel& m, const RankRequest& r, bool all_signals = f
     if (m.has_ease()) {
       // Rows in history order (ascending item), entries in row order: a fixed summation order.
       s.ease.assign(static_cast<std::size_t>(m.n_items()), 0.0f);
-      std::vector<char> touched(static_cast<std::size_t>(m.n_items()), 0);
+      std::vector<std::uint64_t> touched((static_cast<std::size_t>(m.n_items()) + 63) / 64, 0);  // one bit per item
       for (const HistoryEntry& e : s.history) {
         const float w = e.strength * m.ease.scales[static_cast<std::size_t>(e.item)];
         for (std::int64_t p = m.ease.indptr[static_cast<std::size_t>(e.item)]; p < m.ease.indptr[static_cast<std::size_t>(e.item) + 1]; ++p) {
           const auto col = static_cast<std::size_t>(m.ease.indices[static_cast<std::size_t>(p)]);
           s.ease[col] += w * static_cast<float>(m.ease.values[static_cast<std::size_t>(p)]);
-          touched[col] = 1;
+          touched[col >> 6] |= std::uint64_t{1} << (col & 63);
         }
       }
-      for (std::size_t i = 0; i < touched.size(); ++i)
-        if (touched[i]) s.ease_touched.push_back(static_cast<std::int32_t>(i));
+      for (std::size_t w = 0; w < touched.size(); ++w)
+        for (std::uint64_t word = touched[w]; word != 0; word &= word - 1)
+          s.ease_touched.push_back(static_cast<std::int32_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(word))));
     }
     if (s.has_cf && m.factor_map.size() != 0) {
       const Eigen::Index rows = m.factor_map.rows(), f = m.factor_map.cols();
@@ -227,15 +228,13 @@ std::vector<std::int32_t> candidates(const HybridModel& m, const RankRequest& r,
     else take(m.content_index->search(s.content.data(), m.params.content_candidates + extra));
   }
   if (!s.ease_touched.empty() && m.params.cf_candidates > 0) {
-    // EASE's own top-N among the items its rows reach (the others score 0).
-    std::vector<std::int32_t> order = s.ease_touched;
-    const std::size_t keep = std::min(order.size(), static_cast<std::size_t>(m.params.cf_candidates + extra));
-    const auto better = [&](std::int32_t a, std::int32_t b) {
-      const float x = s.ease[static_cast<std::size_t>(a)], y = s.ease[static_cast<std::size_t>(b)];
-      return x != y ? x > y : a < b;
-    };
-    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(), better);
-    out.insert(out.end(), order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep));
+    // EASE's own top-N among the items its rows reach (the others score 0); ties go to
+    // the smaller item, as positions in the ascending touched list.
+    std::vector<float> touched_scores(s.ease_touched.size());
+    for (std::size_t c = 0; c < touched_scores.size(); ++c) touched_scores[c] = s.ease[static_cast<std::size_t>(s.ease_touched[c])];
+    std::vector<std::int32_t> positions;
+    top_n_items(touched_scores, static_cast<std::size_t>(m.params.cf_candidates + extra), positions);
+    for (std::int32_t p : positions) out.push_back(s.ease_touched[static_cast<std::size_t>(p)]);
   }
   int popular = m.params.popular_candidates + extra;
   if (s.source == "popular") popular = std::max(popular, r.k + extra);
