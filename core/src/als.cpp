@@ -130,20 +130,36 @@ FoldIn fold_in(const FactorMatrix& item_factors, const Eigen::MatrixXf& gram, fl
   }
   Eigen::MatrixXf a(f, f);
   Eigen::VectorXf b(f);
-  for (Eigen::Index col = 0; col < f; ++col) {
-    float* a_col = a.col(col).data();
-    const float* g_col = gram.col(col).data();
-    for (Eigen::Index row = col; row < f; ++row) a_col[row] = g_col[row];
-    a_col[col] += reg;
-    float bc = 0.0f;
+  // Two columns at a time (c0 and c1 = c0 + 1, when there is one), sharing each load of
+  // y[row] for the rows both have.
+  for (Eigen::Index c0 = 0; c0 < f; c0 += 2) {
+    const bool pair = c0 + 1 < f;
+    const Eigen::Index c1 = pair ? c0 + 1 : c0;
+    float* a0 = a.col(c0).data();
+    float* a1 = a.col(c1).data();
+    for (Eigen::Index row = c0; row < f; ++row) a0[row] = gram(row, c0);
+    if (pair)
+      for (Eigen::Index row = c1; row < f; ++row) a1[row] = gram(row, c1);
+    a0[c0] += reg;
+    if (pair) a1[c1] += reg;
+    float b0 = 0.0f, b1 = 0.0f;
     for (std::size_t k = 0; k < ys.size(); ++k) {
       const float* y = ys[k];
       const float c = out.confidence[k];
-      const float wy = (c - 1.0f) * y[col];
-      for (Eigen::Index row = col; row < f; ++row) a_col[row] += wy * y[row];
-      bc += c * y[col];
+      const float wy0 = (c - 1.0f) * y[c0];
+      a0[c0] += wy0 * y[c0];
+      if (pair) {
+        const float wy1 = (c - 1.0f) * y[c1];
+        for (Eigen::Index row = c1; row < f; ++row) {
+          a0[row] += wy0 * y[row];
+          a1[row] += wy1 * y[row];
+        }
+        b1 += c * y[c1];
+      }
+      b0 += c * y[c0];
     }
-    b(col) = bc;
+    b(c0) = b0;
+    if (pair) b(c1) = b1;
   }
   out.solver = PortableCholesky(a);
   out.user = out.solver.solve(b);

@@ -205,7 +205,11 @@ std::vector<std::int32_t> candidates(const HybridModel& m, const RankRequest& r,
   // The best `n` rows of `rows` for the query by scoring all of them (ties: smaller item),
   // in integer arithmetic on their int8 codes when the model has them.
   const auto exact_top = [&](const FactorMatrix& rows, const Int8Rows& codes, const Eigen::VectorXf& q, int n) {
-    std::vector<float> scores(static_cast<std::size_t>(rows.rows()));
+    // One buffer per thread, reused: a catalog-sized allocation per scan made glibc
+    // consolidate its free lists on every request of a busy server. Every value is
+    // written before it is read.
+    thread_local std::vector<float> scores;
+    scores.resize(static_cast<std::size_t>(rows.rows()));
     if (codes.rows == rows.rows() && codes.cols == rows.cols()) {
       const std::vector<std::int16_t> q16 = quantize_query_int16(q.data(), static_cast<std::size_t>(q.size()));
       int8_rows_scores(codes, q16.data(), scores.data());

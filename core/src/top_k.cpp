@@ -102,7 +102,8 @@ void top_n_items(std::vector<float>& scores, std::size_t n, std::vector<std::int
     const float t0 = kth_largest(sample, rank_in_sample);
     if (t0 > -std::numeric_limits<float>::infinity()) {
       // Indices of the scores >= t0, ascending (written densely: no growth, no branch).
-      std::vector<std::int32_t> reached(scores.size());
+      thread_local std::vector<std::int32_t> reached;  // reused per thread (see ranker.cpp's first stage)
+      reached.resize(scores.size());
       std::size_t count = 0;
       for (std::size_t i = 0; i < scores.size(); ++i) {
         reached[count] = static_cast<std::int32_t>(i);
