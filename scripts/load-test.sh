@@ -11,7 +11,8 @@
 # SECONDS per run, default 10; CONNECTIONS default 64. Assumes scripts/build.sh has run;
 # installs wrk if missing. wrk runs on the same machine, so it takes CPU from the server.
 # RECO_SERVE_ARGS adds options to `reco serve` (e.g. "--rank-slots 128" for comparisons);
-# RECO_LOAD_ROUTES picks the runs (default "section manifest recommendations").
+# RECO_LOAD_ROUTES picks the runs (default "section manifest recommendations");
+# RECO_LOAD_RAW=1 also prints wrk's own report (mean, deviation, max) to stderr.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -83,6 +84,7 @@ run() {  # name, url, extra wrk args
   local out ticks0 ticks1
   ticks0=$(server_ticks)
   out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "$@" "$url")
+  [[ -z "${RECO_LOAD_RAW:-}" ]] || echo "$out" >&2
   ticks1=$(server_ticks)
   local rps p50 p99 errors requests cpu_us
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
