@@ -1,7 +1,10 @@
 #include "reco/rank_json.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstring>
+#include <optional>
 #include <limits>
 
 #include "reco/error.h"
@@ -191,7 +194,207 @@ json parse_json_text(const std::string& text, const std::string& source) {
   }
 }
 
+namespace {
+
+// The common request, {"history": [{"item": ID, "strength": X, "timestamp": T}, ...],
+// "k": K, "explain": E, "exclude_history": B}, read straight from the text without a
+// JSON tree (which allocated a node per key and value: more than the ranking's own
+// allocations). Anything else (another field, an escape or a non-ASCII byte in a string,
+// a repeated key, a value of another type or out of range, an unknown item, malformed
+// JSON) returns nullopt, and the general parser then answers exactly as it always does,
+// errors included. What it accepts, it reads as the general parser would.
+class SimpleRequestReader {
+ public:
+  SimpleRequestReader(const std::string& text, const HybridModel& m) : p_(text.data()), end_(text.data() + text.size()), m_(m) {}
+
+  std::optional<JsonRankRequest> read() {
+    JsonRankRequest out;
+    RankRequest& r = out.request;
+    bool seen_history = false, seen_k = false, seen_explain = false, seen_exclude = false;
+    if (!consume('{')) return std::nullopt;
+    if (!consume('}')) {
+      do {
+        std::string key;
+        if (!string(key) || !consume(':')) return std::nullopt;
+        if (key == "history" && !seen_history) {
+          seen_history = out.has_history = true;
+          if (!history(r.history)) return std::nullopt;
+        } else if (key == "k" && !seen_k) {
+          seen_k = true;
+          std::int64_t k = 0;
+          if (!integer(k) || k < 1 || k > 10000) return std::nullopt;
+          r.k = static_cast<int>(k);
+        } else if (key == "explain" && !seen_explain) {
+          seen_explain = true;
+          std::int64_t e = 0;
+          if (!integer(e) || e < 0 || e > 100) return std::nullopt;
+          r.explain = static_cast<int>(e);
+        } else if (key == "exclude_history" && !seen_exclude) {
+          seen_exclude = true;
+          if (literal("true")) r.exclude_history = true;
+          else if (literal("false")) r.exclude_history = false;
+          else return std::nullopt;
+        } else {
+          return std::nullopt;
+        }
+      } while (consume(','));
+      if (!consume('}')) return std::nullopt;
+    }
+    skip_space();
+    if (p_ != end_) return std::nullopt;
+    r.validate(m_);
+    return out;
+  }
+
+ private:
+  void skip_space() {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
+  }
+  bool consume(char c) {
+    skip_space();
+    if (p_ == end_ || *p_ != c) return false;
+    ++p_;
+    return true;
+  }
+  bool literal(const char* word) {
+    skip_space();
+    const std::size_t n = std::strlen(word);
+    if (static_cast<std::size_t>(end_ - p_) < n || std::memcmp(p_, word, n) != 0) return false;
+    p_ += n;
+    return true;
+  }
+  // A string of printable ASCII without escapes.
+  bool string(std::string& out) {
+    if (!consume('"')) return false;
+    const char* start = p_;
+    while (p_ != end_ && *p_ != '"') {
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c < 0x20 || c >= 0x80 || c == '\\') return false;
+      ++p_;
+    }
+    if (p_ == end_) return false;
+    out.assign(start, p_);
+    ++p_;
+    return true;
+  }
+  // The extent of a JSON number token (RFC 8259 grammar), and whether it is an integer.
+  bool number_token(const char*& begin, bool& is_integer) {
+    skip_space();
+    begin = p_;
+    const char* q = p_;
+    if (q != end_ && *q == '-') ++q;
+    if (q == end_) return false;
+    if (*q == '0') {
+      ++q;
+    } else if (*q >= '1' && *q <= '9') {
+      while (q != end_ && *q >= '0' && *q <= '9') ++q;
+    } else {
+      return false;
+    }
+    is_integer = true;
+    if (q != end_ && *q == '.') {
+      is_integer = false;
+      ++q;
+      if (q == end_ || *q < '0' || *q > '9') return false;
+      while (q != end_ && *q >= '0' && *q <= '9') ++q;
+    }
+    if (q != end_ && (*q == 'e' || *q == 'E')) {
+      is_integer = false;
+      ++q;
+      if (q != end_ && (*q == '+' || *q == '-')) ++q;
+      if (q == end_ || *q < '0' || *q > '9') return false;
+      while (q != end_ && *q >= '0' && *q <= '9') ++q;
+    }
+    p_ = q;
+    return true;
+  }
+  // A non-negative integer token that fits int64.
+  bool integer(std::int64_t& out) {
+    const char* begin = nullptr;
+    bool is_integer = false;
+    if (!number_token(begin, is_integer) || !is_integer || *begin == '-') return false;
+    const auto [end, ec] = std::from_chars(begin, p_, out);
+    return ec == std::errc() && end == p_;
+  }
+  // Any number, as the general parser's get<double>() gives it: integer tokens become
+  // their (correctly rounded) double like a uint64 or int64 cast, the others strtod's
+  // value, which from_chars also gives.
+  bool number(double& out) {
+    const char* begin = nullptr;
+    bool is_integer = false;
+    if (!number_token(begin, is_integer)) return false;
+    const auto [end, ec] = std::from_chars(begin, p_, out);
+    return ec == std::errc() && end == p_ && std::isfinite(out);
+  }
+  // An item id: a string, or a non-negative integer (written as the general parser's
+  // std::to_string of it).
+  bool item(std::int32_t& out) {
+    skip_space();
+    std::string id;
+    if (p_ != end_ && *p_ == '"') {
+      if (!string(id) || id.empty()) return false;
+    } else {
+      const char* begin = nullptr;
+      bool is_integer = false;
+      if (!number_token(begin, is_integer) || !is_integer || *begin == '-') return false;
+      std::uint64_t v = 0;
+      const auto [end, ec] = std::from_chars(begin, p_, v);
+      if (ec != std::errc() || end != p_) return false;
+      id = std::to_string(v);
+    }
+    out = m_.find_item(id);
+    return out >= 0;
+  }
+  bool history(std::vector<HistoryEntry>& out) {
+    if (!consume('[')) return false;
+    if (consume(']')) return true;
+    do {
+      HistoryEntry e;
+      skip_space();
+      if (p_ != end_ && *p_ == '{') {
+        ++p_;
+        bool seen_item = false, seen_strength = false, seen_time = false;
+        if (consume('}')) return false;  // no item
+        do {
+          std::string key;
+          if (!string(key) || !consume(':')) return false;
+          if (key == "item" && !seen_item) {
+            seen_item = true;
+            if (!item(e.item)) return false;
+          } else if (key == "strength" && !seen_strength) {
+            seen_strength = true;
+            double x = 0.0;
+            if (!number(x)) return false;
+            e.strength = static_cast<float>(x);
+          } else if (key == "timestamp" && !seen_time) {
+            seen_time = true;
+            if (!integer(e.timestamp) || e.timestamp > std::numeric_limits<std::int64_t>::max() / 2) return false;
+          } else {
+            return false;
+          }
+        } while (consume(','));
+        if (!consume('}') || !seen_item) return false;
+      } else if (!item(e.item)) {
+        return false;
+      }
+      out.push_back(e);
+    } while (consume(','));
+    return consume(']');
+  }
+
+  const char* p_;
+  const char* end_;
+  const HybridModel& m_;
+};
+
+}  // namespace
+
+std::optional<JsonRankRequest> parse_simple_rank_request(const std::string& text, const HybridModel& m) {
+  return SimpleRequestReader(text, m).read();
+}
+
 JsonRankRequest parse_rank_request(const std::string& text, const HybridModel& m, const std::string& source) {
+  if (std::optional<JsonRankRequest> simple = parse_simple_rank_request(text, m)) return std::move(*simple);
   return parse_rank_request(parse_json_text(text, source), m);
 }
 

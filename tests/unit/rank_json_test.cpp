@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstring>
+#include <functional>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -524,4 +527,91 @@ TEST_CASE("rank_result_text replaces invalid UTF-8 and stays valid JSON", "[rank
   CHECK(tags[2] == "overlong \xef\xbf\xbd\xef\xbf\xbd");
   CHECK(tags[3] == "surrogate \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
   CHECK(tags[4] == "ok \xe2\x82\xac");
+}
+
+namespace {
+
+// What a parser made of a text: the request's fields, or the error it raised.
+std::string parse_outcome(const std::function<JsonRankRequest()>& parse) {
+  try {
+    const JsonRankRequest j = parse();
+    const RankRequest& r = j.request;
+    std::string s = "ok history=" + std::to_string(j.has_history) + ":";
+    for (const HistoryEntry& e : r.history) {
+      std::uint32_t bits;
+      std::memcpy(&bits, &e.strength, sizeof bits);
+      s += std::to_string(e.item) + "/" + std::to_string(bits) + "/" + std::to_string(e.timestamp) + ",";
+    }
+    s += " k=" + std::to_string(r.k) + " explain=" + std::to_string(r.explain) + " exclude=" + std::to_string(r.exclude_history) +
+         " query=" + std::to_string(r.query.size()) + " text=" + (j.query_text ? *j.query_text : "-") + " allow=" + std::to_string(r.allow.size()) +
+         " deny=" + std::to_string(r.deny.size()) + " tags=" + std::to_string(r.tags.size()) + " mmr=" + std::to_string(r.mmr_lambda) +
+         " now=" + std::to_string(r.now) + " mode=" + std::to_string(r.mode ? static_cast<int>(*r.mode) : -1);
+    return s;
+  } catch (const ParamError& e) {
+    return std::string("ParamError ") + e.param() + ": " + e.what();
+  } catch (const DataError& e) {
+    return std::string("DataError ") + e.what();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the request fast path reads what the general parser reads, and declines the rest", "[rank_json]") {
+  const HybridModel m = numeric_model();
+  std::vector<std::string> texts = {
+      R"({"history": [{"item": "10", "strength": 4.5}, {"item": "20", "strength": 3}], "k": 10})",
+      R"( { "history" : [ {"strength": 0.5, "item": 30, "timestamp": 964982703} , "40", 50 ] , "k" : 3 , "explain" : 0 , "exclude_history" : false } )",
+      R"({"history": [], "k": 10000})", R"({})", R"({"k": 1})", R"({"exclude_history": true, "history": ["-5", 770]})",
+      R"({"history": [{"item": "18446744073709551615", "strength": 1e-3}, {"item": 9223372036854775807, "strength": 2E+2}]})",
+      R"({"history": [{"item": 18446744073709551615}]})",
+      R"({"history": [{"item": "10", "strength": 0.1}, {"item": "20", "strength": 123456789012345678901234567890}]})",
+      R"({"history": [{"item": "10", "strength": 1.00000001}, {"item": "20", "strength": -0.0}]})",
+      // Declined or refused: each must come out as the general parser has it.
+      R"({"history": [{"item": "10", "strength": 4.5}], "k": 10.0})", R"({"k": 0})", R"({"k": 10001})", R"({"k": -1})",
+      R"({"k": 1e1})", R"({"k": "10"})", R"({"k": 1, "k": 2})", R"({"history": [{"item": "10", "item": "20"}]})",
+      R"({"history": [{"item": "nope"}]})", R"({"history": [{}]})", R"({"history": [{"strength": 1}]})",
+      R"({"history": [{"item": "10", "strength": 1e400}]})", R"({"history": [{"item": "10", "strength": -1}]})",
+      R"({"history": [{"item": "10", "timestamp": -1}]})", R"({"history": [{"item": "10", "timestamp": 1.5}]})",
+      R"({"history": [{"item": "10", "timestamp": 1e3}]})", R"({"history": [{"item": "10", "timestamp": 4611686018427387904}]})",
+      R"({"history": [{"item": "10", "colour": "red"}]})", R"({"history": [{"item": "1\u0030"}]})", R"({"history": ["1\"0"]})",
+      R"({"history": [01]})", R"({"history": [-0]})", R"({"history": [-5]})", R"({"history": [1.]})", R"({"history": [.5]})",
+      R"({"history": ["10",]})", R"({"history": [,]})", R"({"history": ["10"] "k": 1})", R"({"history": ["10"]} x)", R"({"history": ["10"]}})",
+      R"([])", R"("x")", "", "   ", R"({"history": ["10"])", R"({"k": 3, "query": "space"})", R"({"k": 3, "tags": ["Drama"]})",
+      R"({"exclude_history": 1})", R"({"exclude_history": tru})", R"({"explain": 101})", R"({"history": {"item": "10"}})",
+      "{\"history\": [\"10\"], \"k\": 2}\t\r\n", "\xef\xbb\xbf{}", "{\"history\": [\"caf\xc3\xa9\"]}", "{\"history\": [\"\x01\"]}",
+      R"({"history": [{"item": "10", "strength": 1e-50}]})", R"({"history": [{"item": "10", "strength": 3.4028235e38}]})"};
+  // Single-byte changes of a valid request: anything from still valid to malformed.
+  const std::string base = R"({"history": [{"item": "10", "strength": 4.5, "timestamp": 12}, {"item": 20, "strength": 3}], "k": 10, "explain": 2})";
+  const std::string alphabet = "{}[]\":,. -+eE0123456789abcdefghijklmnopqrstuvwxyz\\\t";
+  std::mt19937 rng(77);
+  for (int t = 0; t < 3000; ++t) {
+    std::string s = base;
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits; ++e) {
+      const std::size_t at = rng() % s.size();
+      switch (rng() % 3) {
+        case 0: s[at] = alphabet[rng() % alphabet.size()]; break;
+        case 1: s.erase(at, 1); break;
+        default: s.insert(at, 1, alphabet[rng() % alphabet.size()]);
+      }
+    }
+    texts.push_back(s);
+  }
+  int fast = 0;
+  for (const std::string& text : texts) {
+    CAPTURE(text);
+    const std::string general = parse_outcome([&] { return parse_rank_request(parse_json_text(text, "request.json"), m); });
+    std::optional<std::string> simple;
+    try {
+      if (const auto r = parse_simple_rank_request(text, m)) simple = parse_outcome([&] { return *r; });
+    } catch (const ParamError& e) {
+      simple = std::string("ParamError ") + e.param() + ": " + e.what();
+    }
+    if (simple) {
+      ++fast;
+      CHECK(*simple == general);
+    }
+    CHECK(parse_outcome([&] { return parse_rank_request(text, m, "request.json"); }) == general);
+  }
+  CHECK(fast > 20);  // the fast path really answers the common requests
 }

@@ -33,6 +33,11 @@ struct JsonRankRequest {
 JsonRankRequest parse_rank_request(const nlohmann::json& j, const HybridModel& model);
 // The same from text (a DataError for malformed JSON, naming `source`).
 JsonRankRequest parse_rank_request(const std::string& text, const HybridModel& model, const std::string& source);
+// The text parser's fast path: the common request (history of {item, strength,
+// timestamp}, k, explain, exclude_history; plain ASCII strings) read without a JSON tree,
+// or nullopt for anything else, which the general parser then handles. Where it returns
+// a request, it is the one the general parser gives (tests compare the two).
+std::optional<JsonRankRequest> parse_simple_rank_request(const std::string& text, const HybridModel& model);
 
 // {"source", "cf_weight", "candidates", "items": [{"id", "title", "score", "cf",
 //  "content", "because": [{"id", "title", "score"}], "shared_tags"}]}
