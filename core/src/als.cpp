@@ -114,7 +114,8 @@ FoldIn fold_in(const FactorMatrix& item_factors, const Eigen::MatrixXf& gram, fl
   if (gram.rows() != f || gram.cols() != f) throw ParamError("gram", "shape does not match the factor dimension");
   // A = Y'Y + reg I + sum_j (c_j - 1) y_j y_j' and b = sum_j c_j y_j, accumulated
   // element by element in history order (a fixed order: see portable_math.h). Only the
-  // lower triangle of A is formed; the Cholesky reads nothing else. Column by column of
+  // lower triangle of A is formed (and a few entries above it, see below); the Cholesky
+  // reads nothing else. Column by column of
   // A with the history inside, so a column is finished while it is in cache (history
   // outside would sweep the whole matrix once per item); the order per element is the same.
   FoldIn out;
@@ -131,30 +132,40 @@ FoldIn fold_in(const FactorMatrix& item_factors, const Eigen::MatrixXf& gram, fl
   Eigen::MatrixXf a(f, f);
   Eigen::VectorXf b(f);
   // Two columns at a time (c0 and c1 = c0 + 1, when there is one), sharing each load of
-  // y[row] for the rows both have.
+  // y[row]. The row loop starts at the multiple of 16 at or below the diagonal's
+  // row, so it runs in whole vectors: the few rows above the diagonal it also fills are
+  // never read by the Cholesky, and every element at or below the diagonal gets the same
+  // operations in the same order as a loop from the diagonal would give it.
+  constexpr Eigen::Index kAlign = 16;
   for (Eigen::Index c0 = 0; c0 < f; c0 += 2) {
     const bool pair = c0 + 1 < f;
     const Eigen::Index c1 = pair ? c0 + 1 : c0;
-    float* a0 = a.col(c0).data();
-    float* a1 = a.col(c1).data();
-    for (Eigen::Index row = c0; row < f; ++row) a0[row] = gram(row, c0);
+    const Eigen::Index r0 = c0 - c0 % kAlign;
+    // A's columns never overlap the factor rows: restrict lets the row loop vectorise
+    // without run-time overlap checks.
+    float* __restrict a0 = a.col(c0).data();
+    float* __restrict a1 = a.col(c1).data();
+    const float* g0 = gram.col(c0).data();
+    const float* g1 = gram.col(c1).data();
+    for (Eigen::Index row = r0; row < f; ++row) a0[row] = g0[row];
     if (pair)
-      for (Eigen::Index row = c1; row < f; ++row) a1[row] = gram(row, c1);
+      for (Eigen::Index row = r0; row < f; ++row) a1[row] = g1[row];
     a0[c0] += reg;
     if (pair) a1[c1] += reg;
     float b0 = 0.0f, b1 = 0.0f;
     for (std::size_t k = 0; k < ys.size(); ++k) {
-      const float* y = ys[k];
+      const float* __restrict y = ys[k];
       const float c = out.confidence[k];
       const float wy0 = (c - 1.0f) * y[c0];
-      a0[c0] += wy0 * y[c0];
       if (pair) {
         const float wy1 = (c - 1.0f) * y[c1];
-        for (Eigen::Index row = c1; row < f; ++row) {
+        for (Eigen::Index row = r0; row < f; ++row) {
           a0[row] += wy0 * y[row];
           a1[row] += wy1 * y[row];
         }
         b1 += c * y[c1];
+      } else {
+        for (Eigen::Index row = r0; row < f; ++row) a0[row] += wy0 * y[row];
       }
       b0 += c * y[c0];
     }
