@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <limits>
@@ -316,15 +318,24 @@ class SimpleRequestReader {
     const auto [end, ec] = std::from_chars(begin, p_, out);
     return ec == std::errc() && end == p_;
   }
-  // Any number, as the general parser's get<double>() gives it: integer tokens become
-  // their (correctly rounded) double like a uint64 or int64 cast, the others strtod's
-  // value, which from_chars also gives.
+  // Any number, as the general parser's get<double>() gives it: it converts fractions
+  // with strtod, and integer tokens to int64 or uint64 whose cast to double rounds the
+  // same exact value just as strtod does. (strtod, not from_chars: WebAssembly's libc++
+  // has no floating-point from_chars. The programs never change the C locale, so the
+  // decimal point is '.'.)
   bool number(double& out) {
     const char* begin = nullptr;
     bool is_integer = false;
     if (!number_token(begin, is_integer)) return false;
-    const auto [end, ec] = std::from_chars(begin, p_, out);
-    return ec == std::errc() && end == p_ && std::isfinite(out);
+    char buf[64];
+    const auto len = static_cast<std::size_t>(p_ - begin);
+    if (len >= sizeof buf) return false;
+    std::memcpy(buf, begin, len);
+    buf[len] = '\0';
+    char* end = nullptr;
+    errno = 0;
+    out = std::strtod(buf, &end);
+    return end == buf + len && errno == 0 && std::isfinite(out);
   }
   // An item id: a string, or a non-negative integer (written as the general parser's
   // std::to_string of it).
