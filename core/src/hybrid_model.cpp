@@ -126,6 +126,8 @@ void HybridModel::validate(const std::string& source) const {
   if (factor_map.size() != 0 && (factor_map.rows() != embeddings.cols() + 1 || factor_map.cols() != factors.cols()))
     fail("factor_map", "shape must be (content dim + 1) x factor dim");
   if (static_cast<std::int64_t>(popularity.size()) != n) fail("popularity", std::to_string(popularity.size()) + " values for " + std::to_string(n) + " items");
+  if (static_cast<std::int64_t>(item_tag_offsets.size()) != n + 1 || item_tag_positions.size() != item_tags.size())
+    fail("items", "the tag lookups do not describe every item (refresh_lookups was not run)");
   if (has_ease()) {
     if (ease.rows != n || ease.indptr.size() != static_cast<std::size_t>(n) + 1 || ease.scales.size() != static_cast<std::size_t>(n) ||
         ease.indptr.front() != 0 || ease.indptr.back() != static_cast<std::int64_t>(ease.indices.size()) ||
