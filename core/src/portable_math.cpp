@@ -109,13 +109,6 @@ double finish_dot4(const Double4& s, const double* a, const double* b, Eigen::In
   return total;
 }
 
-double dot4(const double* a, const double* b, Eigen::Index n) {
-  Double4 s = {0.0, 0.0, 0.0, 0.0};
-  const Eigen::Index body = n - n % 4;
-  for (Eigen::Index k = 0; k < body; k += 4) s += load_double4(a + k) * load_double4(b + k);
-  return finish_dot4(s, a, b, body, n);
-}
-
 // The body partial sums of dot4 for a tile of kTile x kTile pairs (a[r], b[c]) over the
 // same body length (a multiple of 4). One pair alone is bound by the latency of its add
 // chain; 16 independent chains overlap, and each load serves four pairs. Each pair's sums
