@@ -21,6 +21,13 @@ std::vector<std::int32_t> sorted_unique(std::vector<std::int32_t> v) {
   return v;
 }
 
+// Appends, ascending, the item of every set bit (bit i of word w is item 64 w + i).
+void append_set_bits(const std::vector<std::uint64_t>& bits, std::vector<std::int32_t>& out) {
+  for (std::size_t w = 0; w < bits.size(); ++w)
+    for (std::uint64_t word = bits[w]; word != 0; word &= word - 1)
+      out.push_back(static_cast<std::int32_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(word))));
+}
+
 // Repeated history items merge like training events (Merge::Max): the largest strength
 // and the newest timestamp.
 std::vector<HistoryEntry> merge_history(const std::vector<HistoryEntry>& history) {
@@ -142,9 +149,7 @@ Signals prepare(const HybridModel& m, const RankRequest& r, bool all_signals = f
           touched[col >> 6] |= std::uint64_t{1} << (col & 63);
         }
       }
-      for (std::size_t w = 0; w < touched.size(); ++w)
-        for (std::uint64_t word = touched[w]; word != 0; word &= word - 1)
-          s.ease_touched.push_back(static_cast<std::int32_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(word))));
+      append_set_bits(touched, s.ease_touched);
     }
     if (s.has_cf && m.factor_map.size() != 0) {
       const Eigen::Index rows = m.factor_map.rows(), f = m.factor_map.cols();
@@ -249,9 +254,7 @@ std::vector<std::int32_t> candidates(const HybridModel& m, const RankRequest& r,
   for (std::int32_t i : out) bits[static_cast<std::size_t>(i) >> 6] |= std::uint64_t{1} << (i & 63);
   for (std::int32_t i : blocked) bits[static_cast<std::size_t>(i) >> 6] &= ~(std::uint64_t{1} << (i & 63));
   out.clear();
-  for (std::size_t w = 0; w < bits.size(); ++w)
-    for (std::uint64_t word = bits[w]; word != 0; word &= word - 1)
-      out.push_back(static_cast<std::int32_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(word))));
+  append_set_bits(bits, out);
   return out;
 }
 

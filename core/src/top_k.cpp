@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <functional>
 #include <limits>
 
 namespace reco {
@@ -84,6 +83,23 @@ float kth_largest(const std::vector<float>& values, std::size_t k) {
   return from_order_key(prefix);
 }
 
+// Appends the ids of the n largest `values` (1 <= n <= values.size(), no NaN; ties: the
+// earlier position), values[c] belonging to ids[c] (to c itself when ids is null).
+void append_top(const std::vector<float>& values, const std::int32_t* ids, std::size_t n, std::vector<std::int32_t>& out) {
+  const float threshold = kth_largest(values, n);
+  std::size_t above = 0;
+  for (float v : values) above += v > threshold ? 1 : 0;
+  std::size_t ties = n - above;  // values at the threshold to take, earliest first
+  for (std::size_t c = 0; c < values.size(); ++c) {
+    if (values[c] > threshold) {
+      out.push_back(ids ? ids[c] : static_cast<std::int32_t>(c));
+    } else if (values[c] == threshold && ties > 0) {
+      out.push_back(ids ? ids[c] : static_cast<std::int32_t>(c));
+      --ties;
+    }
+  }
+}
+
 }  // namespace
 
 void top_n_items(std::vector<float>& scores, std::size_t n, std::vector<std::int32_t>& out) {
@@ -112,45 +128,15 @@ void top_n_items(std::vector<float>& scores, std::size_t n, std::vector<std::int
       if (count >= n) {
         std::vector<float> values(count);
         for (std::size_t c = 0; c < count; ++c) values[c] = scores[static_cast<std::size_t>(reached[c])];
-        const float threshold = kth_largest(values, n);
-        std::size_t above = 0;
-        for (float v : values) above += v > threshold ? 1 : 0;
-        std::size_t ties = n - above;  // items at the threshold to take, smallest index first
-        for (std::size_t c = 0; c < count; ++c) {
-          if (values[c] > threshold) {
-            out.push_back(reached[c]);
-          } else if (values[c] == threshold && ties > 0) {
-            out.push_back(reached[c]);
-            --ties;
-          }
-        }
+        append_top(values, reached.data(), n, out);
         return;
       }
     }
   }
-  // Exact over all scores: NaN as -inf, the n-th largest from a min-heap.
+  // Exact over all scores, NaN as -inf.
   for (float& v : scores)
     if (std::isnan(v)) v = -std::numeric_limits<float>::infinity();
-  std::vector<float> heap(scores.begin(), scores.begin() + static_cast<std::ptrdiff_t>(n));
-  std::make_heap(heap.begin(), heap.end(), std::greater<float>());
-  for (std::size_t i = n; i < scores.size(); ++i) {
-    if (scores[i] <= heap.front()) continue;
-    std::pop_heap(heap.begin(), heap.end(), std::greater<float>());
-    heap.back() = scores[i];
-    std::push_heap(heap.begin(), heap.end(), std::greater<float>());
-  }
-  const float threshold = heap.front();
-  std::size_t above = 0;
-  for (float v : scores) above += v > threshold ? 1 : 0;
-  std::size_t ties = n - above;  // items at the threshold to take, smallest first
-  for (std::size_t i = 0; i < scores.size(); ++i) {
-    if (scores[i] > threshold) {
-      out.push_back(static_cast<std::int32_t>(i));
-    } else if (scores[i] == threshold && ties > 0) {
-      out.push_back(static_cast<std::int32_t>(i));
-      --ties;
-    }
-  }
+  append_top(scores, nullptr, n, out);
 }
 
 }  // namespace reco

@@ -24,8 +24,8 @@ std::vector<ScoredItem> top_k(const std::vector<float>& scores, int k, const std
 // -infinity (and may be overwritten so in `scores`). Cheaper than sorting indices by
 // score: every 16th score gives a bound t0 that about 1.5 n scores should reach, the
 // scores >= t0 are gathered, and the n-th largest of those (a radix select) is the n-th
-// largest of all as long as at least n reached t0 (when fewer do, a min-heap over all
-// scores finds it).
+// largest of all as long as at least n reached t0 (when fewer do, the same select runs
+// over all scores).
 void top_n_items(std::vector<float>& scores, std::size_t n, std::vector<std::int32_t>& out);
 
 }  // namespace reco
