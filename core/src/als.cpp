@@ -1,7 +1,10 @@
 #include "reco/als.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
+#include <utility>
 
 #include "reco/error.h"
 #include "reco/parallel.h"
@@ -11,6 +14,32 @@ namespace reco {
 namespace {
 
 using RowVector = Eigen::Map<const Eigen::VectorXf>;
+
+// Sixteen floats as one vector (GCC and Clang vector extensions: lane by lane arithmetic,
+// so the same results as scalars; one AVX-512 register natively where there is one, four
+// SIMD128 registers in WebAssembly).
+typedef float Float16 __attribute__((vector_size(64)));
+
+Float16 load16(const float* p) {
+  Float16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// For NC columns of A (column j at a + j * a_stride) and 16 rows from `row`:
+// a[j][row + t] += w[k * w_stride + j] * ys[k][row + t] for k = 0 .. h-1 in order, with the
+// NC x 16 sums held in registers for the whole history.
+template <int NC>
+void update_rows(float* a, Eigen::Index a_stride, const float* const* ys, Eigen::Index h, Eigen::Index row, const float* w, Eigen::Index w_stride) {
+  Float16 acc[NC];
+  for (int j = 0; j < NC; ++j) acc[j] = load16(a + j * a_stride);
+  for (Eigen::Index k = 0; k < h; ++k) {
+    const Float16 y = load16(ys[k] + row);
+    const float* wk = w + k * w_stride;
+    for (int j = 0; j < NC; ++j) acc[j] += wk[j] * y;
+  }
+  for (int j = 0; j < NC; ++j) std::memcpy(a + j * a_stride, &acc[j], sizeof(Float16));
+}
 
 Eigen::MatrixXf gram(const FactorMatrix& m) {
   Eigen::MatrixXf g = Eigen::MatrixXf::Zero(m.cols(), m.cols());
@@ -115,9 +144,7 @@ FoldIn fold_in(const FactorMatrix& item_factors, const Eigen::MatrixXf& gram, fl
   // A = Y'Y + reg I + sum_j (c_j - 1) y_j y_j' and b = sum_j c_j y_j, accumulated
   // element by element in history order (a fixed order: see portable_math.h). Only the
   // lower triangle of A is formed (and a few entries above it, see below); the Cholesky
-  // reads nothing else. Column by column of
-  // A with the history inside, so a column is finished while it is in cache (history
-  // outside would sweep the whole matrix once per item); the order per element is the same.
+  // reads nothing else.
   FoldIn out;
   out.confidence.reserve(items.size());
   std::vector<const float*> ys;
@@ -131,48 +158,51 @@ FoldIn fold_in(const FactorMatrix& item_factors, const Eigen::MatrixXf& gram, fl
   }
   Eigen::MatrixXf a(f, f);
   Eigen::VectorXf b(f);
-  // Two columns at a time (c0 and c1 = c0 + 1, when there is one), sharing each load of
-  // y[row]. The row loop starts at the multiple of 16 at or below the diagonal's
-  // row, so it runs in whole vectors: the few rows above the diagonal it also fills are
-  // never read by the Cholesky, and every element at or below the diagonal gets the same
-  // operations in the same order as a loop from the diagonal would give it.
-  constexpr Eigen::Index kAlign = 16;
-  for (Eigen::Index c0 = 0; c0 < f; c0 += 2) {
-    const bool pair = c0 + 1 < f;
-    const Eigen::Index c1 = pair ? c0 + 1 : c0;
-    const Eigen::Index r0 = c0 - c0 % kAlign;
-    // A's columns never overlap the factor rows: restrict lets the row loop vectorise
-    // without run-time overlap checks.
-    float* __restrict a0 = a.col(c0).data();
-    float* __restrict a1 = a.col(c1).data();
-    const float* g0 = gram.col(c0).data();
-    const float* g1 = gram.col(c1).data();
-    for (Eigen::Index row = r0; row < f; ++row) a0[row] = g0[row];
-    if (pair)
-      for (Eigen::Index row = r0; row < f; ++row) a1[row] = g1[row];
-    a0[c0] += reg;
-    if (pair) a1[c1] += reg;
-    float b0 = 0.0f, b1 = 0.0f;
-    for (std::size_t k = 0; k < ys.size(); ++k) {
-      const float* __restrict y = ys[k];
-      const float c = out.confidence[k];
-      const float wy0 = (c - 1.0f) * y[c0];
-      if (pair) {
-        const float wy1 = (c - 1.0f) * y[c1];
-        for (Eigen::Index row = r0; row < f; ++row) {
-          a0[row] += wy0 * y[row];
-          a1[row] += wy1 * y[row];
-        }
-        b1 += c * y[c1];
-      } else {
-        for (Eigen::Index row = r0; row < f; ++row) a0[row] += wy0 * y[row];
-      }
-      b0 += c * y[c0];
-    }
-    b(c0) = b0;
-    if (pair) b(c1) = b1;
+  // w[k][c] = (c_k - 1) y_k[c]: the scalar each column's update multiplies y_k by.
+  const auto h = static_cast<Eigen::Index>(ys.size());
+  std::vector<float> w(static_cast<std::size_t>(h * f));
+  for (Eigen::Index k = 0; k < h; ++k)
+    for (Eigen::Index c = 0; c < f; ++c) w[static_cast<std::size_t>(k * f + c)] = (out.confidence[static_cast<std::size_t>(k)] - 1.0f) * ys[static_cast<std::size_t>(k)][c];
+  // b[c] = sum_k c_k y_k[c], k ascending (the elements are independent: one vector pass per k).
+  for (Eigen::Index c = 0; c < f; ++c) b(c) = 0.0f;
+  for (Eigen::Index k = 0; k < h; ++k) {
+    const float ck = out.confidence[static_cast<std::size_t>(k)];
+    const float* y = ys[static_cast<std::size_t>(k)];
+    for (Eigen::Index c = 0; c < f; ++c) b(c) += ck * y[c];
   }
-  out.solver = PortableCholesky(a);
+  // A[r][c] = G[r][c] (+ reg on the diagonal), then += w[k][c] * y_k[r] for k ascending.
+  // Blocks of kCols columns x 16 rows stay in registers for the whole history (one load of
+  // y_k[rows] serves kCols columns; A is written once), instead of a read-modify-write of
+  // A per history entry. Row blocks start at the multiple of 16 at or below the block's
+  // first column, so the few rows above the diagonal they also fill are never read by the
+  // Cholesky; every element at or below the diagonal gets the same operations in the same
+  // order as one element at a time. Rows past the last whole block go one by one.
+  constexpr Eigen::Index kCols = 4, kRows = 16;
+  for (Eigen::Index c0 = 0; c0 < f; c0 += kCols) {
+    const Eigen::Index nc = std::min(kCols, f - c0);
+    Eigen::Index r = c0 - c0 % kRows;
+    for (Eigen::Index j = 0; j < nc; ++j) {
+      std::memcpy(a.col(c0 + j).data() + r, gram.col(c0 + j).data() + r, static_cast<std::size_t>(f - r) * sizeof(float));
+      a(c0 + j, c0 + j) += reg;
+    }
+    for (; r + kRows <= f; r += kRows) {
+      float* col = a.col(c0).data() + r;
+      const float* wc = w.data() + c0;
+      switch (nc) {
+        case 4: update_rows<4>(col, f, ys.data(), h, r, wc, f); break;
+        case 3: update_rows<3>(col, f, ys.data(), h, r, wc, f); break;
+        case 2: update_rows<2>(col, f, ys.data(), h, r, wc, f); break;
+        default: update_rows<1>(col, f, ys.data(), h, r, wc, f); break;
+      }
+    }
+    for (; r < f; ++r)
+      for (Eigen::Index j = 0; j < nc; ++j) {
+        float v = a(r, c0 + j);
+        for (Eigen::Index k = 0; k < h; ++k) v += w[static_cast<std::size_t>(k * f + c0 + j)] * ys[static_cast<std::size_t>(k)][r];
+        a(r, c0 + j) = v;
+      }
+  }
+  out.solver = PortableCholesky(std::move(a));
   out.user = out.solver.solve(b);
   return out;
 }

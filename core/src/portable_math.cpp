@@ -89,149 +89,145 @@ Eigen::MatrixXf portable_gram(const float* rows, std::size_t n_rows, std::size_t
 
 namespace {
 
-// dot4(a, b, n) = sum_k a[k] * b[k] in double: four interleaved partial sums
-// s[j] += a[k + j] * b[k + j] over the body k < 4 * floor(n / 4), added pairwise
-// (s0 + s1) + (s2 + s3), then the tail k >= 4 * floor(n / 4) added in order. The Cholesky
-// factor and both substitutions use this order for every element. The partial sums are
-// one vector of four doubles (lane by lane, so the same arithmetic as four scalars).
-typedef double Double4 __attribute__((vector_size(32)));
+// Sixteen floats as one vector: one AVX-512 register natively where there is one, two AVX
+// registers otherwise, four SIMD128 registers in WebAssembly. Lane by lane arithmetic, so
+// the same results as sixteen scalars.
+typedef float Float16 __attribute__((vector_size(64)));
 
-Double4 load_double4(const double* p) {
-  Double4 v;
+Float16 load16(const float* p) {
+  Float16 v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
 
-// The pairwise sum of body partial sums `s`, then the tail terms [from, to) in order.
-double finish_dot4(const Double4& s, const double* a, const double* b, Eigen::Index from, Eigen::Index to) {
-  double total = (s[0] + s[1]) + (s[2] + s[3]);
-  for (Eigen::Index k = from; k < to; ++k) total += a[k] * b[k];
-  return total;
-}
+constexpr Eigen::Index kBlockCols = 4;   // columns of L finished together
+constexpr Eigen::Index kBlockRows = 16;  // rows per vector
 
-// The body partial sums of dot4 for a tile of kTile x kTile pairs (a[r], b[c]) over the
-// same body length (a multiple of 4). One pair alone is bound by the latency of its add
-// chain; 16 independent chains overlap, and each load serves four pairs. Each pair's sums
-// are exactly those of dot4, so grouping changes no bit.
-constexpr Eigen::Index kTile = 4;
-struct Tile {
-  Double4 s[kTile][kTile];
-};
-
-Tile dot4_tile(const double* const* a, const double* const* b, Eigen::Index body) {
-  Tile t;
-  for (auto& row : t.s)
-    for (Double4& v : row) v = Double4{0.0, 0.0, 0.0, 0.0};
-  for (Eigen::Index k = 0; k < body; k += 4) {
-    const Double4 b0 = load_double4(b[0] + k), b1 = load_double4(b[1] + k), b2 = load_double4(b[2] + k), b3 = load_double4(b[3] + k);
-    for (Eigen::Index r = 0; r < kTile; ++r) {
-      const Double4 x = load_double4(a[r] + k);
-      t.s[r][0] += x * b0;
-      t.s[r][1] += x * b1;
-      t.s[r][2] += x * b2;
-      t.s[r][3] += x * b3;
-    }
+// Columns j0 .. j0 + NC - 1 of the column-major n x n matrix l, rows r .. r + 15:
+// l[j][i] -= l[k][j] * l[k][i] for k = 0 .. j0 - 1 in order (column k's row j times its
+// row i), with the NC x 16 values in registers for the whole sweep over k.
+template <int NC>
+void subtract_earlier_columns(float* l, Eigen::Index n, Eigen::Index j0, Eigen::Index r) {
+  Float16 acc[NC];
+  for (int j = 0; j < NC; ++j) acc[j] = load16(l + (j0 + j) * n + r);
+  for (Eigen::Index k = 0; k < j0; ++k) {
+    const float* ck = l + k * n;
+    const Float16 v = load16(ck + r);
+    for (int j = 0; j < NC; ++j) acc[j] -= ck[j0 + j] * v;
   }
-  return t;
-}
-
-// Pointers to kTile rows starting at `first` of a row-major matrix with `stride` values per
-// row; rows at or past `count` repeat row `first` (their results are computed and dropped).
-void tile_rows(const double* base, Eigen::Index stride, Eigen::Index first, Eigen::Index count, const double** out) {
-  for (Eigen::Index r = 0; r < kTile; ++r) out[r] = base + (first + r < count ? first + r : first) * stride;
+  for (int j = 0; j < NC; ++j) std::memcpy(l + (j0 + j) * n + r, &acc[j], sizeof(Float16));
 }
 
 }  // namespace
 
-// L[i][j] = (A[i][j] - dot4(L[i], L[j], j)) / L[j][j] (and the square root on the
-// diagonal), for blocks of 4 x 4 elements at a time: the body sums of a block (all over
-// the same length, the block's first column) come from one dot4_tile, then each element
-// adds its few tail terms (elements of the same block row to its left) in column order.
-// Every element gets the operations of the one-element-at-a-time loop in the same order,
-// so the factor is the same bits; only the schedule differs.
-PortableCholesky::PortableCholesky(const Eigen::MatrixXf& a) : n_(a.rows()), ok_(true) {
+// Left-looking, by blocks of four columns: every element of L gets
+//   L[i][j] = (A[i][j] - L[i][0] L[j][0] - L[i][1] L[j][1] - ... - L[i][j-1] L[j][j-1]) / L[j][j]
+// (subtractions in that order; the diagonal takes the square root instead of the
+// division). The columns of a block first subtract every earlier column, 16 rows at a
+// time, then finish one after the other. Row vectors start at the multiple of 16 at or
+// above the block's first column, so they also compute some entries above the diagonal:
+// those are never read as part of L (only entries at or below the diagonal feed entries at
+// or below it), so whatever A holds above its diagonal cannot change L.
+void PortableCholesky::factor() {
   const Eigen::Index n = n_;
-  l_.assign(static_cast<std::size_t>(n * n), 0.0);
-  double* l = l_.data();
-  for (Eigen::Index i0 = 0; i0 < n; i0 += kTile) {
-    const Eigen::Index i1 = std::min(n, i0 + kTile);
-    const double* rows[kTile];
-    tile_rows(l, n, i0, n, rows);
-    for (Eigen::Index j0 = 0; j0 <= i0; j0 += kTile) {
-      const double* cols[kTile];
-      tile_rows(l, n, j0, n, cols);
-      const Tile t = dot4_tile(rows, cols, j0);
-      const Eigen::Index j1 = std::min(n, j0 + kTile);
-      for (Eigen::Index j = j0; j < j1; ++j) {
-        const double* lj = l + j * n;
-        // Left of the diagonal block every row of the block; in it, rows from the diagonal down.
-        for (Eigen::Index i = std::max(i0, j); i < i1; ++i) {
-          double* li = l + i * n;
-          const double v = static_cast<double>(a(i, j)) - finish_dot4(t.s[i - i0][j - j0], li, lj, j0, j);
-          if (i == j) {
-            if (!(v > 0.0) || !std::isfinite(v)) {
-              ok_ = false;
-              return;
-            }
-            li[i] = std::sqrt(v);
-          } else {
-            li[j] = v / lj[j];
-          }
+  float* l = l_.data();
+  ok_ = true;
+  for (Eigen::Index j0 = 0; j0 < n; j0 += kBlockCols) {
+    const Eigen::Index nc = std::min(kBlockCols, n - j0);
+    if (j0 > 0) {
+      Eigen::Index r = j0 - j0 % kBlockRows;
+      for (; r + kBlockRows <= n; r += kBlockRows) {
+        switch (nc) {
+          case 4: subtract_earlier_columns<4>(l, n, j0, r); break;
+          case 3: subtract_earlier_columns<3>(l, n, j0, r); break;
+          case 2: subtract_earlier_columns<2>(l, n, j0, r); break;
+          default: subtract_earlier_columns<1>(l, n, j0, r); break;
         }
       }
+      for (; r < n; ++r)
+        for (Eigen::Index j = j0; j < j0 + nc; ++j) {
+          float v = l[j * n + r];
+          for (Eigen::Index k = 0; k < j0; ++k) v -= l[k * n + j] * l[k * n + r];
+          l[j * n + r] = v;
+        }
+    }
+    for (Eigen::Index j = j0; j < j0 + nc; ++j) {
+      float* cj = l + j * n;
+      for (Eigen::Index k = j0; k < j; ++k) {
+        const float* ck = l + k * n;
+        const float ljk = ck[j];
+        for (Eigen::Index i = j; i < n; ++i) cj[i] -= ljk * ck[i];
+      }
+      const float d = cj[j];
+      if (!(d > 0.0f) || !std::isfinite(d)) {
+        ok_ = false;
+        return;
+      }
+      const float root = std::sqrt(d);
+      cj[j] = root;
+      for (Eigen::Index i = j + 1; i < n; ++i) cj[i] /= root;
     }
   }
 }
 
+PortableCholesky::PortableCholesky(const Eigen::MatrixXf& a) : n_(a.rows()), l_(a) { factor(); }
+
+PortableCholesky::PortableCholesky(Eigen::MatrixXf&& a) : n_(a.rows()), l_(std::move(a)) { factor(); }
+
 Eigen::VectorXf PortableCholesky::solve(const Eigen::Ref<const Eigen::VectorXf>& b) const {
-  return solve_columns(b).col(0);
+  const Eigen::Index n = n_;
+  if (!ok_) return Eigen::VectorXf::Constant(n, std::numeric_limits<float>::quiet_NaN());
+  const float* l = l_.data();
+  Eigen::VectorXf x = b;
+  float* y = x.data();
+  // The order of solve_columns, one column: forward by columns of L, backward by rows.
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const float* cj = l + j * n;
+    const float yj = y[j] / cj[j];
+    y[j] = yj;
+    for (Eigen::Index i = j + 1; i < n; ++i) y[i] -= cj[i] * yj;
+  }
+  for (Eigen::Index k = n - 1; k >= 0; --k) {
+    const float xk = y[k] / l[k * n + k];
+    y[k] = xk;
+    for (Eigen::Index i = 0; i < k; ++i) y[i] -= l[i * n + k] * xk;
+  }
+  return x;
 }
 
 Eigen::MatrixXf PortableCholesky::solve_columns(const Eigen::Ref<const Eigen::MatrixXf>& b) const {
   const Eigen::Index n = n_, m = b.cols();
   if (!ok_) return Eigen::MatrixXf::Constant(n, m, std::numeric_limits<float>::quiet_NaN());
-  const double* l = l_.data();
-  // L y = b (forward: y[i] = (b[i] - dot4(L[i], y, i)) / L[i][i]), then L' x = y
-  // (backward), in double, each column on its own. Forward steps run on 4 rows of L x 4
-  // columns at once like the factorisation: body sums from dot4_tile, then the tail terms
-  // (the block's earlier rows) in order; a product x * y is the same bits as y * x.
-  std::vector<double> work(static_cast<std::size_t>(n * std::max<Eigen::Index>(m, 1)));
-  double* y = work.data();  // column c at y + c * n
-  for (Eigen::Index c0 = 0; c0 < m; c0 += kTile) {
-    const Eigen::Index c1 = std::min(m, c0 + kTile);
-    const double* ys[kTile];
-    tile_rows(y, n, c0, m, ys);
-    for (Eigen::Index i0 = 0; i0 < n; i0 += kTile) {
-      const Eigen::Index i1 = std::min(n, i0 + kTile);
-      const double* rows[kTile];
-      tile_rows(l, n, i0, n, rows);
-      const Tile t = dot4_tile(rows, ys, i0);
-      for (Eigen::Index i = i0; i < i1; ++i)
-        for (Eigen::Index c = c0; c < c1; ++c) {
-          double* yc = y + c * n;
-          yc[i] = (static_cast<double>(b(i, c)) - finish_dot4(t.s[i - i0][c - c0], l + i * n, yc, i0, i)) / l[i * n + i];
-        }
-    }
-  }
-  // Backward by rows of L: x[k] receives x[i] * L[i][k] for i = n-1 down to k+1, in that
-  // order, then is divided by L[k][k]: the column-by-column order of the textbook loop,
-  // while each step reads one contiguous row and updates independent elements. The
-  // columns of a group take each step together (their division chains overlap).
-  for (Eigen::Index c0 = 0; c0 < m; c0 += kTile) {
-    const Eigen::Index c1 = std::min(m, c0 + kTile);
-    for (Eigen::Index i = n - 1; i >= 0; --i) {
-      const double* li = l + i * n;
-      for (Eigen::Index c = c0; c < c1; ++c) {
-        double* x = y + c * n;
-        const double xi = x[i] / li[i];
-        x[i] = xi;
-        for (Eigen::Index k = 0; k < i; ++k) x[k] -= li[k] * xi;
-      }
-    }
-  }
+  const float* l = l_.data();
+  // Up to 16 columns side by side, as the lanes of one vector per row (unused lanes hold
+  // zeros), so each step updates all of them in one vector operation. Per element:
+  //   forward  L y = b:  y[i] = (b[i] - L[i][0] y[0] - ... - L[i][i-1] y[i-1]) / L[i][i]
+  //   backward L'x = y:  x[i] = (y[i] - L[n-1][i] x[n-1] - ... - L[i+1][i] x[i+1]) / L[i][i]
+  // with the subtractions in that order: the same operations as solve() on each column.
+  constexpr Eigen::Index kLanes = 16;
   Eigen::MatrixXf out(n, m);
-  for (Eigen::Index c = 0; c < m; ++c)
-    for (Eigen::Index i = 0; i < n; ++i) out(i, c) = static_cast<float>(y[c * n + i]);
+  std::vector<Float16> w(static_cast<std::size_t>(n));
+  for (Eigen::Index c0 = 0; c0 < m; c0 += kLanes) {
+    const Eigen::Index lanes = std::min(kLanes, m - c0);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      Float16 v = {};
+      for (Eigen::Index c = 0; c < lanes; ++c) v[c] = b(i, c0 + c);
+      w[static_cast<std::size_t>(i)] = v;
+    }
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const float* cj = l + j * n;
+      const Float16 wj = w[static_cast<std::size_t>(j)] / cj[j];
+      w[static_cast<std::size_t>(j)] = wj;
+      for (Eigen::Index i = j + 1; i < n; ++i) w[static_cast<std::size_t>(i)] -= cj[i] * wj;
+    }
+    for (Eigen::Index k = n - 1; k >= 0; --k) {
+      const Float16 wk = w[static_cast<std::size_t>(k)] / l[k * n + k];
+      w[static_cast<std::size_t>(k)] = wk;
+      for (Eigen::Index i = 0; i < k; ++i) w[static_cast<std::size_t>(i)] -= l[i * n + k] * wk;
+    }
+    for (Eigen::Index c = 0; c < lanes; ++c)
+      for (Eigen::Index i = 0; i < n; ++i) out(i, c0 + c) = w[static_cast<std::size_t>(i)][c];
+  }
   return out;
 }
 

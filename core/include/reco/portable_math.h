@@ -31,26 +31,30 @@ void portable_rows_dot(const float* rows, std::size_t n_rows, std::size_t n, con
 // double item by item in row order, then rounded to float; symmetric.
 Eigen::MatrixXf portable_gram(const float* rows, std::size_t n_rows, std::size_t n);
 
-// Cholesky factor L (A = L L') of a symmetric positive definite matrix, computed in
-// double in a fixed order. Only A's lower triangle is read. When A is not positive
+// Cholesky factor L (A = L L') of a symmetric positive definite matrix, in float, in a
+// fixed order (see factor()). Only A's lower triangle is read. When A is not positive
 // definite (a pivot <= 0 or not finite) ok() is false and solve() returns NaNs.
 class PortableCholesky {
  public:
   PortableCholesky() = default;
   explicit PortableCholesky(const Eigen::MatrixXf& a);
+  // Factors in a's own storage (no copy).
+  explicit PortableCholesky(Eigen::MatrixXf&& a);
 
   bool ok() const { return ok_; }
   Eigen::Index size() const { return n_; }
   // x with A x = b (b has size() values).
   Eigen::VectorXf solve(const Eigen::Ref<const Eigen::VectorXf>& b) const;
-  // X with A X = B, column by column: column c is the same bits as solve(B.col(c)), but
-  // several columns are cheaper together than one at a time.
+  // X with A X = B: column c is the same bits as solve(B.col(c)), but several columns are
+  // cheaper together than one at a time.
   Eigen::MatrixXf solve_columns(const Eigen::Ref<const Eigen::MatrixXf>& b) const;
 
  private:
+  void factor();
+
   Eigen::Index n_ = 0;
   bool ok_ = false;
-  std::vector<double> l_;  // row-major n x n, lower triangle used
+  Eigen::MatrixXf l_;  // column-major n x n: L at and below the diagonal, the rest unspecified
 };
 
 }  // namespace reco
